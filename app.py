@@ -1,0 +1,36 @@
+"""Entry point. Served directly (`python app.py`), eventlet patches the standard library first.
+
+`flask --app app ...` commands import this module without serving: no green threads are needed there,
+and the flask command has already imported the standard library, so patching would come too late.
+Under gunicorn, the eventlet worker patches before importing this module.
+"""
+
+import os
+import warnings
+
+SERVING = __name__ == "__main__"
+if SERVING and os.environ.get("SOCKETIO_ASYNC_MODE", "eventlet") == "eventlet":
+    # Kept at the product owner's request (see DESIGN.md); SOCKETIO_ASYNC_MODE=threading also works.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    import eventlet
+
+    eventlet.monkey_patch()
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
+
+from civic import create_app  # noqa: E402 - must follow monkey-patching
+from civic.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+if SERVING:
+    socketio.run(
+        app,
+        host=os.environ.get("CIVIC_HOST", "127.0.0.1"),
+        port=int(os.environ.get("CIVIC_PORT", "5000")),
+        debug=False,
+        use_reloader=False,
+        log_output=True,
+    )

@@ -1,0 +1,21 @@
+// Bundle and minify the site's CSS and JS from static/src into static/dist (ignored by git).
+import { build } from "esbuild";
+import { mkdirSync } from "node:fs";
+
+mkdirSync("static/dist", { recursive: true });
+await build({
+  entryPoints: { site: "static/src/css/site.css" },
+  bundle: true,
+  minify: true,
+  outdir: "static/dist",
+  logLevel: "warning",
+});
+await build({
+  entryPoints: { site: "static/src/js/site.js" },
+  bundle: true,
+  minify: true,
+  format: "esm",
+  target: ["es2017"],
+  outdir: "static/dist",
+  logLevel: "warning",
+});

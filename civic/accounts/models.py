@@ -1,0 +1,74 @@
+"""People, organisations (coalition members) and the memberships that make representatives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.extensions import db
+from civic.timestamps import UTCDateTime, utcnow
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A person with an account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped on every password change: it invalidates reset links and other devices' sessions.
+    session_token: Mapped[str] = mapped_column(String(64))
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        # Flask-Login stores this in the session: tying it to session_token logs out other sessions
+        # when the password changes.
+        return f"{self.id}:{self.session_token}"
+
+
+class Organisation(db.Model):  # type: ignore[name-defined,misc]
+    """A coalition member: an organisation that endorses positions through its representatives."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    logo_url: Mapped[str] = mapped_column(String(300), default="")
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="Membership.created_at"
+    )
+
+
+class Membership(db.Model):  # type: ignore[name-defined,misc]
+    """A person's link to an organisation: a pending request, or an accepted representative."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    PENDING = "pending"
+    REPRESENTATIVE = "representative"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")

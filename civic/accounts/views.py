@@ -1,0 +1,248 @@
+"""Account and organisation pages: parse the form, call a service, render or redirect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from civic.accounts import permissions, services
+from civic.accounts.forms import (
+    OrganisationForm,
+    PasswordChangeForm,
+    RegisterForm,
+    ResetForm,
+    ResetRequestForm,
+    SignInForm,
+)
+from civic.errors import CivicError, Forbidden, NotFound
+from civic.extensions import limiter
+from civic.security import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user if current_user.is_authenticated else None
+
+
+def _email_key() -> str:
+    # Per-account limit: the address being tried, whatever computer it is tried from.
+    return "account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _sign_in_limits() -> str:
+    return str(current_app.config["SIGN_IN_LIMITS"])
+
+
+def _register_limits() -> str:
+    return str(current_app.config["REGISTER_LIMITS"])
+
+
+def _start_session(user, remember: bool) -> None:  # type: ignore[no-untyped-def]
+    session.clear()  # a fresh session on sign-in: nothing carried over from before
+    login_user(user, remember=remember)
+    session["remember"] = remember
+    session["last_seen"] = datetime.now(UTC).timestamp()
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limits, methods=["POST"])
+def register() -> ResponseReturnValue:
+    form = RegisterForm()
+    if request.method == "GET":
+        form.locale.data = request.cookies.get("lang") or form.locale.default
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.display_name.data, form.email.data, form.password.data, form.locale.data)
+        except CivicError as error:
+            form.email.errors = [*form.email.errors, error.message]
+            status = error.status
+        else:
+            _start_session(user, remember=False)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limits, methods=["POST"])
+@limiter.limit(_sign_in_limits, methods=["POST"], key_func=_email_key)
+def sign_in() -> ResponseReturnValue:
+    form = SignInForm()
+    status = 200
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except CivicError as failure:
+            error = failure.message
+            status = 401
+        else:
+            _start_session(user, remember=bool(form.remember.data))
+            flash(_("You are signed in."), "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+    elif request.method == "POST":
+        status = 422
+    form.password.data = ""
+    return render_template("accounts/sign_in.html", form=form, error=error), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out() -> ResponseReturnValue:
+    # CSRFProtect has checked the token of every POST before any view runs.
+    logout_user()
+    session.clear()
+    flash(_("You are signed out. On a shared computer, you can now close the browser."), "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> ResponseReturnValue:
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except CivicError as error:
+            form.current.errors = [*form.current.errors, error.message]
+            status = error.status
+        else:
+            _start_session(current_user._get_current_object(), remember=bool(session.get("remember")))
+            flash(_("Your password has been changed. Other devices have been signed out."), "success")
+            return redirect(url_for("accounts.account"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/account.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_register_limits, methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash(_("If an account uses this address, a message with a link has been sent to it."), "success")
+        return redirect(url_for("accounts.sign_in"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    form = ResetForm()
+    try:
+        services.user_for_reset_token(token)
+    except CivicError as error:
+        return render_template("accounts/reset_invalid.html", message=error.message), error.status
+    if form.validate_on_submit():
+        user = services.reset_password(token, form.new.data)
+        _start_session(user, remember=False)
+        flash(_("Your new password is set and you are signed in."), "success")
+        return redirect(url_for("home.index"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/reset.html", form=form), status
+
+
+# Organisations ---------------------------------------------------------------------------------
+
+
+@bp.route("/organisations")
+def organisations() -> ResponseReturnValue:
+    return render_template("organisations/index.html", organisations=services.list_organisations())
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@login_required
+def new_organisation() -> ResponseReturnValue:
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        organisation = services.create_organisation(
+            _user(), form.name.data, form.description.data or "", form.website.data or "", form.logo_url.data or ""
+        )
+        flash(_("The organisation has been created. You are its representative."), "success")
+        return redirect(url_for("accounts.organisation", slug=organisation.slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("organisations/form.html", form=form, organisation=None), status
+
+
+@bp.route("/organisations/<slug>")
+def organisation(slug: str) -> ResponseReturnValue:
+    org = services.get_organisation(slug)
+    user = _user()
+    return render_template(
+        "organisations/show.html",
+        organisation=org,
+        can_edit=permissions.can_edit_organisation(user, org),
+        can_request=permissions.can_request_membership(user, org),
+        can_decide=permissions.can_decide_membership(user, org),
+        can_verify=permissions.can_verify_organisation(user),
+        can_leave=permissions.can_leave_organisation(user, org),
+        has_membership=permissions.has_membership(user, org),
+    )
+
+
+@bp.route("/organisations/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_organisation(slug: str) -> ResponseReturnValue:
+    org = services.get_organisation(slug)
+    if not permissions.can_edit_organisation(_user(), org):
+        raise Forbidden()
+    form = OrganisationForm(obj=org)
+    if form.validate_on_submit():
+        services.update_organisation(
+            _user(), org, form.name.data, form.description.data or "", form.website.data or "", form.logo_url.data or ""
+        )
+        flash(_("The organisation has been updated."), "success")
+        return redirect(url_for("accounts.organisation", slug=org.slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("organisations/form.html", form=form, organisation=org), status
+
+
+@bp.route("/organisations/<slug>/join", methods=["POST"])
+@login_required
+def join_organisation(slug: str) -> ResponseReturnValue:
+    org = services.get_organisation(slug)
+    services.request_membership(_user(), org)
+    flash(_("Your request has been sent to the organisation's representatives."), "success")
+    return redirect(url_for("accounts.organisation", slug=slug))
+
+
+@bp.route("/organisations/<slug>/leave", methods=["POST"])
+@login_required
+def leave_organisation(slug: str) -> ResponseReturnValue:
+    org = services.get_organisation(slug)
+    services.leave_organisation(_user(), org)
+    flash(_("You have left the organisation."), "success")
+    return redirect(url_for("accounts.organisation", slug=slug))
+
+
+@bp.route("/organisations/<slug>/members/<int:membership_id>/<decision>", methods=["POST"])
+@login_required
+def decide_membership(slug: str, membership_id: int, decision: str) -> ResponseReturnValue:
+    org = services.get_organisation(slug)
+    if decision == "accept":
+        services.accept_membership(_user(), org, membership_id)
+        flash(_("The request has been accepted."), "success")
+    elif decision == "decline":
+        services.decline_membership(_user(), org, membership_id)
+        flash(_("The request has been declined."), "success")
+    else:
+        raise NotFound()
+    return redirect(url_for("accounts.organisation", slug=slug))
+
+
+@bp.route("/organisations/<slug>/verify", methods=["POST"])
+@login_required
+def verify_organisation(slug: str) -> ResponseReturnValue:
+    org = services.get_organisation(slug)
+    services.set_verified(_user(), org, request.form.get("verified") == "1")
+    flash(_("The verification has been updated."), "success")
+    return redirect(url_for("accounts.organisation", slug=slug))

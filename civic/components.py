@@ -1,0 +1,46 @@
+"""Components a consultation phase can enable, declared once each, and the phase kinds' defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """A feature a phase can switch on: its name (stored in phases) and its label."""
+
+    name: str
+    label: LazyString
+
+
+REGISTRY: dict[str, Component] = {}
+
+
+def register(component: Component) -> Component:
+    """Add a component to the registry (idempotent for the same name)."""
+    REGISTRY[component.name] = component
+    return component
+
+
+for _component in (
+    Component("proposals", _l("Proposals")),
+    Component("discussion", _l("Discussion")),
+    Component("drafting", _l("Co-drafting")),
+    Component("voting", _l("Voting")),
+    Component("endorsements", _l("Endorsements")),
+    Component("live", _l("Live sessions")),
+):
+    register(_component)
+
+PHASE_KINDS: dict[str, tuple[LazyString, tuple[str, ...]]] = {
+    "information": (_l("Information"), ("discussion",)),
+    "proposals": (_l("Proposals"), ("proposals", "discussion")),
+    "deliberation": (_l("Deliberation"), ("discussion", "live")),
+    "co-drafting": (_l("Co-drafting"), ("drafting", "discussion")),
+    "voting": (_l("Voting"), ("voting",)),
+    "endorsement": (_l("Endorsement"), ("endorsements",)),
+    "report": (_l("Report"), ()),
+}

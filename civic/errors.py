@@ -1,0 +1,102 @@
+"""Domain errors raised by services, mapped once to HTML pages, JSON bodies or socket errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class CivicError(Exception):
+    """Base of domain errors: an HTTP status and a message for the person who caused it."""
+
+    status = 400
+    default_message: Any = _l("The request could not be completed.")
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or str(self.default_message))
+        self.message = message or str(self.default_message)
+
+
+class Invalid(CivicError):
+    status = 422
+    default_message = _l("Some information is missing or incorrect.")
+
+
+class Forbidden(CivicError):
+    status = 403
+    default_message = _l("You are not allowed to do this.")
+
+
+class NotFound(CivicError):
+    status = 404
+    default_message = _l("This page does not exist.")
+
+
+class Conflict(CivicError):
+    status = 409
+    default_message = _l("This conflicts with the current state.")
+
+
+_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    422: _l("Invalid request"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(status: int, message: str) -> ResponseReturnValue:
+    """Render an error as JSON for API clients and as a page in the user's language otherwise."""
+    title = str(_TITLES.get(status, _TITLES[400]))
+    if _wants_json():
+        return jsonify({"error": {"status": status, "title": title, "message": message}}), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CivicError)
+    def civic_error(error: CivicError) -> ResponseReturnValue:
+        return render_error(error.status, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return render_error(
+            400,
+            _("The form expired or was not sent from this site. Please go back, reload the page and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        status = error.code or 500
+        messages = {
+            404: _("This page does not exist or has moved."),
+            405: _("This address does not accept this kind of request."),
+            413: _("What you sent is too large."),
+            429: _("Too many attempts. Please wait a moment and try again."),
+        }
+        response = render_error(status, messages.get(status, _("The request could not be completed.")))
+        if status == 429 and isinstance(error, HTTPException) and error.response is not None:
+            retry = error.response.headers.get("Retry-After")
+            if retry:
+                body, code = response  # type: ignore[misc]
+                return body, code, {"Retry-After": retry}
+        return response
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> ResponseReturnValue:
+        return render_error(500, _("An unexpected error happened. It has been logged; please try again later."))

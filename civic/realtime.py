@@ -1,0 +1,30 @@
+"""Socket.IO set-up, room names and publish(): the only caller of socketio.emit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from civic.extensions import socketio
+
+
+def room(kind: str, ident: int | str) -> str:
+    """Return the Socket.IO room for one object, e.g. room("consultation", 3) -> "consultation:3"."""
+    return f"{kind}:{ident}"
+
+
+def publish(event: str, data: dict[str, Any], to: str, namespace: str = "/") -> None:
+    """Send an event to everyone in a room, across processes when the Redis queue is configured."""
+    socketio.emit(event, data, to=to, namespace=namespace)
+
+
+def init_app(app: Flask) -> None:
+    # With REDIS_URL every process relays events through Redis, so a client connected to one process
+    # hears what another published.
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config.get("REDIS_URL"),
+        manage_session=False,
+    )

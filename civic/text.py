@@ -1,0 +1,59 @@
+"""The one place where user text becomes HTML: markdown, then the nh3 allow-list."""
+
+from __future__ import annotations
+
+import re
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+# The documented safe subset (README, "User text"): paragraphs, emphasis, lists, quotes, code,
+# headings h2-h4 (a page has one h1: author headings are shifted down one level), tables, links.
+ALLOWED_TAGS = {
+    "p", "br", "hr", "em", "strong", "del", "ul", "ol", "li", "blockquote", "code", "pre",
+    "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "a",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow ugc noopener"
+
+MAX_SOURCE = 100_000
+# Deep nesting makes markdown parsers slow and pages unreadable: quote markers and list indentation
+# beyond this depth are flattened before parsing.
+MAX_DEPTH = 8
+_DEEP_QUOTE = re.compile(r"^((?:\s*>){%d})(?:\s*>)+" % MAX_DEPTH, re.MULTILINE)
+_DEEP_INDENT = re.compile(r"^( {%d}) +" % (4 * MAX_DEPTH), re.MULTILINE)
+
+
+def _shift_headings(html: str) -> str:
+    # h1 -> h2 ... h5/h6 -> h4: the page's own title is the only h1.
+    def shift(match: re.Match[str]) -> str:
+        level = min(int(match.group(2)) + 1, 4)
+        return f"<{match.group(1)}h{level}"
+
+    return re.sub(r"<(/?)h([1-6])", shift, html)
+
+
+def render_markdown(source: str) -> Markup:
+    """Render user markdown to sanitised HTML: the only sink for user-supplied text."""
+    source = source[:MAX_SOURCE]
+    source = _DEEP_QUOTE.sub(r"\1", source)
+    source = _DEEP_INDENT.sub(r"\1", source)
+    html = markdown.markdown(source, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    html = _shift_headings(html)
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+
+def sanitised(stored_html: str) -> Markup:
+    """Mark HTML stored by render_markdown as safe: the template filter for *_html columns only."""
+    return Markup(stored_html)  # noqa: S704 - produced by render_markdown when it was written

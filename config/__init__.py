@@ -1,0 +1,114 @@
+"""Settings classes read from the environment: Base, Development, Testing, Production."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("CIVIC_INSTANCE_PATH", ROOT / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg2 for PostgreSQL URLs without a driver (psycogreen makes it cooperate with eventlet)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def development_secret(instance: Path = INSTANCE) -> str:
+    """Return the development secret kept in instance/, creating it on first use."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Base:
+    """Settings shared by every environment; each can be overridden by an environment variable."""
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'civic.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "eventlet")
+
+    # Shared computers: the session cookie dies with the browser unless "remember me" is ticked, and
+    # a signed-in session ends after this many idle minutes.
+    IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("CIVIC_IDLE_MINUTES", "30")))
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("CIVIC_REMEMBER_DAYS", "14")))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms are not lost
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("CIVIC_TIMEZONE", "America/Toronto")
+    LANGUAGES = ("fr", "en")
+
+    RATELIMIT_ENABLED = _env_bool("CIVIC_RATELIMIT", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGN_IN_LIMITS = os.environ.get("CIVIC_SIGN_IN_LIMITS", "10 per minute;50 per hour")
+    REGISTER_LIMITS = os.environ.get("CIVIC_REGISTER_LIMITS", "5 per minute;30 per hour")
+
+    MAIL_SERVER = os.environ.get("CIVIC_MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("CIVIC_MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("CIVIC_MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("CIVIC_MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _env_bool("CIVIC_MAIL_TLS", True)
+    MAIL_SENDER = os.environ.get("CIVIC_MAIL_SENDER", "Civic <no-reply@localhost>")
+    PASSWORD_RESET_HOURS = 2
+
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
+    # Only development may invent a secret (kept in instance/); production refuses to start without one.
+    GENERATE_SECRET = False
+
+
+class Development(Base):
+    """Local development: SQLite in instance/, a secret generated once and kept there."""
+
+    GENERATE_SECRET = True
+
+
+class Testing(Base):
+    """The test suite: in-memory rate limits, a fixed throwaway secret, e-mails captured."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-not-for-production"  # noqa: S105 - test only, never deployed
+    SQLALCHEMY_DATABASE_URI = os.environ.get("CIVIC_TEST_DB_URI", "sqlite://")
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SOCKETIO_ASYNC_MODE = "threading"
+    REDIS_URL = None
+
+
+class Production(Base):
+    """Production: secure cookies, PostgreSQL and Redis expected, and a real SECRET_KEY required."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+def from_name(name: str | None) -> type[Base]:
+    """Return the settings class named by CIVIC_ENV (development, testing, production)."""
+    return {"development": Development, "testing": Testing, "production": Production}[
+        (name or os.environ.get("CIVIC_ENV", "development")).lower()
+    ]

@@ -1,0 +1,124 @@
+"""Shared fixtures: the app on SQLite and (when configured) PostgreSQL, clients, users, CSRF tokens."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from civic import create_app
+from civic.extensions import db
+from config import normalise_database_url
+
+REQUIRE_SERVICES = os.environ.get("CIVIC_REQUIRE_SERVICES") == "1"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def service_missing(reason: str) -> None:
+    """Skip a test that needs an absent service; in CI (CIVIC_REQUIRE_SERVICES=1) fail instead."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+def base_config(uri: str) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 8,
+        "SERVER_NAME": "civic.test",
+    }
+
+
+class PostgresDatabase:
+    """A throwaway database created on the test server and dropped at the end of the session."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = make_url(normalise_database_url(admin_url))
+        self.name = f"civic_test_{os.getpid()}_{secrets.token_hex(3)}"
+        self.url = self.admin_url.set(database=self.name)
+
+    def __enter__(self) -> str:
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+        engine.dispose()
+        return self.url.render_as_string(hide_password=False)
+
+    def __exit__(self, *exc: object) -> None:
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    if not TEST_DATABASE_URL:
+        service_missing("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    database = PostgresDatabase(TEST_DATABASE_URL)
+    try:
+        url = database.__enter__()
+    except OperationalError as error:
+        service_missing(f"PostgreSQL at TEST_DATABASE_URL is not answering: {error}")
+    yield url
+    database.__exit__()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite:///{Path(folder) / 'civic.sqlite3'}"
+
+
+_apps: dict[str, Flask] = {}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def app(backend: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app on one database backend, with an empty schema for each test."""
+    if backend not in _apps:
+        url = request.getfixturevalue(f"{backend}_url")
+        application = create_app({"CIVIC_ENV": "testing", **base_config(url)})
+        with application.app_context():
+            db.create_all()
+        _apps[backend] = application
+    application = _apps[backend]
+    application.extensions["civic_outbox"] = []
+    with application.app_context():
+        yield application
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
+    """Fetch a page and return the CSRF token of its form."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)

@@ -1,0 +1,69 @@
+"""Test data builders: users, organisations, consultations with phases."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from civic.accounts.models import Membership, Organisation, User
+from civic.accounts.passwords import hash_password
+from civic.consultations.models import Consultation, Phase
+from civic.extensions import db
+from civic.timestamps import utcnow
+
+PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
+
+
+def make_user(email: str | None = None, name: str = "Test Person", admin: bool = False, locale: str = "fr") -> User:
+    user = User(
+        email=email or f"user-{secrets.token_hex(4)}@example.org",
+        display_name=name,
+        password_hash=hash_password(PASSWORD),
+        locale=locale,
+        is_admin=admin,
+        session_token=secrets.token_hex(16),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_organisation(representative: User | None = None, name: str = "Groupe test", pending: list[User] | None = None) -> Organisation:
+    organisation = Organisation(slug=f"org-{secrets.token_hex(3)}", name=name, description="", description_html="")
+    if representative is not None:
+        organisation.memberships.append(Membership(user=representative, status=Membership.REPRESENTATIVE))
+    for user in pending or []:
+        organisation.memberships.append(Membership(user=user, status=Membership.PENDING))
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def make_consultation(
+    slug: str | None = None,
+    status: str = "open",
+    visibility: str = "public",
+    moderators: list[User] | None = None,
+    phases: list[tuple[str, int, int]] | None = None,
+) -> Consultation:
+    """A consultation; phases are (kind, start day, end day) relative to now."""
+    consultation = Consultation(
+        slug=slug or f"consultation-{secrets.token_hex(3)}",
+        title_fr="Consultation d'essai",
+        title_en="Test consultation",
+        description_fr="Description **française**",
+        description_en="English description",
+        description_html_fr="<p>Description <strong>française</strong></p>",
+        description_html_en="<p>English description</p>",
+        status=status,
+        visibility=visibility,
+    )
+    now = utcnow()
+    for kind, start, end in phases or [("information", -10, -1), ("proposals", -1, 10), ("voting", 10, 20)]:
+        consultation.phases.append(
+            Phase(kind=kind, starts_at=now + timedelta(days=start), ends_at=now + timedelta(days=end), components="")
+        )
+    consultation.moderators.extend(moderators or [])
+    db.session.add(consultation)
+    db.session.commit()
+    return consultation
