@@ -14,7 +14,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     Without a name, the CIVIC_ENV environment variable decides (development by default).
     """
-    from civic import accounts, cli, consultations, errors, i18n, realtime, security, templating
+    from civic import accounts, cli, consultations, database, errors, i18n, realtime, security, templating
     from civic.extensions import csrf, db, limiter, migrate
 
     app = Flask(
@@ -33,7 +33,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = development_secret()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "civic" / "translations")
 
-    db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -24,6 +24,21 @@ MAX_SOURCE = 100_000
 MAX_DEPTH = 8
 _DEEP_QUOTE = re.compile(r"^((?:\s*>){%d})(?:\s*>)+" % MAX_DEPTH, re.MULTILINE)
 _DEEP_INDENT = re.compile(r"^( {%d}) +" % (4 * MAX_DEPTH), re.MULTILINE)
+# Python-Markdown's link parser scans from every "[" to the end of the text for its "]": text with
+# thousands of unclosed brackets took seconds to minutes. A "[" with no "]" in the next 300 characters
+# cannot start a link, so it is escaped (shown as typed) before parsing.
+_UNCLOSED_BRACKET = re.compile(r"\[(?![^\]]{0,300}\])")
+# Likewise a link target "](" is searched for its ")" to the end: unclosed ones are escaped.
+# Even escaped, each bracket costs the parser a pass over the paragraph: text with more than this many
+# (no prose has them) is shown as plain paragraphs instead.
+MAX_BRACKETS = 500
+_UNCLOSED_TARGET = re.compile(r"\]\((?![^)]{0,2000}\))")
+
+
+def _plain(source: str) -> Markup:
+    """Render text as escaped paragraphs: the linear-time fallback for pathological input."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", source) if p.strip()]
+    return Markup("").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
 
 
 def _shift_headings(html: str) -> str:
@@ -40,6 +55,10 @@ def render_markdown(source: str) -> Markup:
     source = source[:MAX_SOURCE]
     source = _DEEP_QUOTE.sub(r"\1", source)
     source = _DEEP_INDENT.sub(r"\1", source)
+    if source.count("[") > MAX_BRACKETS:
+        return _plain(source)
+    source = _UNCLOSED_BRACKET.sub(r"\\[", source)
+    source = _UNCLOSED_TARGET.sub(r"]\\(", source)
     html = markdown.markdown(source, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
     html = _shift_headings(html)
     clean = nh3.clean(

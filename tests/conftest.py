@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import html
 import os
 import re
 import secrets
@@ -38,6 +40,7 @@ def base_config(uri: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": uri,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 8,
+        "ARGON2_PARALLELISM": 1,
         "SERVER_NAME": "civic.test",
     }
 
@@ -83,6 +86,17 @@ def sqlite_url() -> Iterator[str]:
         yield f"sqlite:///{Path(folder) / 'civic.sqlite3'}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The `app` fixture keeps an app context open so tests can use the database; without this, requests
+    would share its `g` (cached locale, signed-in user) and its database session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 _apps: dict[str, Flask] = {}
 
 
@@ -97,6 +111,7 @@ def app(backend: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
     if backend not in _apps:
         url = request.getfixturevalue(f"{backend}_url")
         application = create_app({"CIVIC_ENV": "testing", **base_config(url)})
+        application.test_client_class = IsolatedClient
         with application.app_context():
             db.create_all()
         _apps[backend] = application
@@ -122,3 +137,22 @@ def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
     match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, Any], token_from: str | None = None, **kwargs: Any) -> Any:
+    """POST a form the way a browser does: with the CSRF token of the page it came from."""
+    return client.post(path, data={"csrf_token": csrf_token(client, token_from or path), **data}, **kwargs)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = "correct horse battery", remember: bool = False) -> Any:
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    response = post_form(client, "/sign-in", data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def html_text(response: Any) -> str:
+    """The response body with HTML entities decoded, for comparing with translated strings."""
+    return html.unescape(response.get_data(as_text=True))

@@ -59,7 +59,8 @@ def make_consultation(
         visibility=visibility,
     )
     now = utcnow()
-    for kind, start, end in phases or [("information", -10, -1), ("proposals", -1, 10), ("voting", 10, 20)]:
+    default = [("information", -10, -1), ("proposals", -1, 10), ("voting", 10, 20)]
+    for kind, start, end in default if phases is None else phases:
         consultation.phases.append(
             Phase(kind=kind, starts_at=now + timedelta(days=start), ends_at=now + timedelta(days=end), components="")
         )

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     _hasher = PasswordHasher(
         time_cost=app.config.get("ARGON2_TIME_COST", 3),
         memory_cost=app.config.get("ARGON2_MEMORY_COST", 65536),
+        parallelism=app.config.get("ARGON2_PARALLELISM", 4),
     )
 
 

@@ -65,7 +65,7 @@ def register() -> ResponseReturnValue:
         else:
             _start_session(user, remember=False)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("consultations.index"))
     elif request.method == "POST":
         status = 422
     return render_template("accounts/register.html", form=form), status
@@ -87,7 +87,7 @@ def sign_in() -> ResponseReturnValue:
         else:
             _start_session(user, remember=bool(form.remember.data))
             flash(_("You are signed in."), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("consultations.index"))
     elif request.method == "POST":
         status = 422
     form.password.data = ""
@@ -100,7 +100,7 @@ def sign_out() -> ResponseReturnValue:
     logout_user()
     session.clear()
     flash(_("You are signed out. On a shared computer, you can now close the browser."), "success")
-    return redirect(url_for("home.index"))
+    return redirect(url_for("consultations.index"))
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -146,7 +146,7 @@ def reset_password(token: str) -> ResponseReturnValue:
         user = services.reset_password(token, form.new.data)
         _start_session(user, remember=False)
         flash(_("Your new password is set and you are signed in."), "success")
-        return redirect(url_for("home.index"))
+        return redirect(url_for("consultations.index"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/reset.html", form=form), status
 
