@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -77,7 +77,9 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(
             400,
-            _("The form expired or was not sent from this site. Please go back, reload the page and try again."),
+            _(
+                "The form expired or was not sent from this site. Please go back, reload the page and try again."
+            ),
         )
 
     @app.errorhandler(HTTPException)
@@ -89,14 +91,14 @@ def init_app(app: Flask) -> None:
             413: _("What you sent is too large."),
             429: _("Too many attempts. Please wait a moment and try again."),
         }
-        response = render_error(status, messages.get(status, _("The request could not be completed.")))
-        if status == 429 and isinstance(error, HTTPException) and error.response is not None:
-            retry = error.response.headers.get("Retry-After")
-            if retry:
-                body, code = response  # type: ignore[misc]
-                return body, code, {"Retry-After": retry}
+        response = make_response(render_error(status, messages.get(status, _("The request could not be completed."))))
+        if error.response is not None and "Retry-After" in error.response.headers:
+            # Flask-Limiter says when the next attempt will be allowed: keep that for the client.
+            response.headers["Retry-After"] = error.response.headers["Retry-After"]
         return response
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> ResponseReturnValue:
-        return render_error(500, _("An unexpected error happened. It has been logged; please try again later."))
+        return render_error(
+            500, _("An unexpected error happened. It has been logged; please try again later.")
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline scripts or styles anywhere: templates link static files only.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -28,7 +29,13 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return None
     return target
 
@@ -47,3 +54,6 @@ def _headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]

@@ -22,8 +22,8 @@ MAX_SOURCE = 100_000
 # Deep nesting makes markdown parsers slow and pages unreadable: quote markers and list indentation
 # beyond this depth are flattened before parsing.
 MAX_DEPTH = 8
-_DEEP_QUOTE = re.compile(r"^((?:\s*>){%d})(?:\s*>)+" % MAX_DEPTH, re.MULTILINE)
-_DEEP_INDENT = re.compile(r"^( {%d}) +" % (4 * MAX_DEPTH), re.MULTILINE)
+_DEEP_QUOTE = re.compile(rf"^((?:\s*>){{{MAX_DEPTH}}})(?:\s*>)+", re.MULTILINE)
+_DEEP_INDENT = re.compile(rf"^( {{{4 * MAX_DEPTH}}}) +", re.MULTILINE)
 # Python-Markdown's link parser scans from every "[" to the end of the text for its "]": text with
 # thousands of unclosed brackets took seconds to minutes. A "[" with no "]" in the next 300 characters
 # cannot start a link, so it is escaped (shown as typed) before parsing.
@@ -70,7 +70,6 @@ def render_markdown(source: str) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
-
 
 
 def sanitised(stored_html: str) -> Markup:

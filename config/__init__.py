@@ -57,6 +57,9 @@ class Base:
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms are not lost
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For/-Proto are trusted so rate
+    # limits see the visitor's address, not the proxy's.
+    PROXY_COUNT = int(os.environ.get("CIVIC_PROXY_COUNT", "0"))
 
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("CIVIC_TIMEZONE", "America/Toronto")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 
 from civic import create_app
@@ -35,7 +35,9 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch: pytest.Monk
 
 
 def test_production_cookies_are_secure() -> None:
-    app = create_app({"CIVIC_ENV": "production", "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {"CIVIC_ENV": "production", "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
@@ -44,7 +46,12 @@ def test_production_cookies_are_secure() -> None:
 def rate_limited(app: Flask) -> Iterator[Flask]:
     """An app on the same database with the rate limiter on and small limits."""
     limited = create_app(
-        {**app.config, "RATELIMIT_ENABLED": True, "SIGN_IN_LIMITS": "3 per minute", "REGISTER_LIMITS": "2 per minute"}
+        {
+            **app.config,
+            "RATELIMIT_ENABLED": True,
+            "SIGN_IN_LIMITS": "3 per minute",
+            "REGISTER_LIMITS": "2 per minute",
+        }
     )
     limited.test_client_class = app.test_client_class
     limiter.reset()
@@ -86,6 +93,20 @@ def test_limited_answer_is_friendly_and_says_when_to_retry(rate_limited: Flask) 
 def test_registration_is_limited(rate_limited: Flask) -> None:
     client = rate_limited.test_client()
     codes = [
-        post_form(client, "/register", {"display_name": "", "email": "", "password": ""}).status_code for _ in range(3)
+        post_form(client, "/register", {"display_name": "", "email": "", "password": ""}).status_code
+        for _ in range(3)
     ]
     assert codes == [422, 422, 429]
+
+
+def test_behind_a_proxy_the_visitor_address_is_used(app: Flask) -> None:
+    proxied = create_app({**app.config, "PROXY_COUNT": 1})
+    seen: list[str] = []
+
+    @proxied.get("/__addr")
+    def addr() -> str:
+        seen.append(request.remote_addr or "")
+        return "ok"
+
+    proxied.test_client().get("/__addr", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen == ["203.0.113.9"]

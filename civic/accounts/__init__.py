@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.login_view = "accounts.sign_in"
-    login_manager.login_message = _l("Please sign in to continue.")  # type: ignore[assignment]
+    login_manager.login_message = _l("Please sign in to continue.")
     login_manager.session_protection = "basic"
     app.before_request(_expire_idle_session)
     app.register_blueprint(bp)

@@ -43,7 +43,9 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=EMAIL_MAX), Email()])
     password = _password(_l("Password"))
     locale = RadioField(
-        _l("Preferred language"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")], default="fr"
+        _l("Preferred language"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+        default="fr",
     )
 
 
@@ -60,7 +62,8 @@ class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     new = _password(_l("New password"))
     confirm = PasswordField(
-        _l("New password again"), validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))]
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
     )
 
 
@@ -71,7 +74,8 @@ class ResetRequestForm(FlaskForm):
 class ResetForm(FlaskForm):
     new = _password(_l("New password"))
     confirm = PasswordField(
-        _l("New password again"), validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))]
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
     )
 
 
@@ -83,10 +87,10 @@ class OrganisationForm(FlaskForm):
         description=_l("Markdown allowed. At most %(n)d characters.", n=ORG_DESCRIPTION_MAX),
     )
     website = URLField(
-        _l("Website"), validators=[Optional(), Length(max=URL_MAX), URL(message=_l("Enter a full address.")), _WEB]
+        _l("Website"),
+        validators=[Optional(), Length(max=URL_MAX), URL(message=_l("Enter a full address.")), _WEB],
     )
     logo_url = URLField(
         _l("Logo address (optional)"),
         validators=[Optional(), Length(max=URL_MAX), URL(message=_l("Enter a full address.")), _WEB],
     )
-

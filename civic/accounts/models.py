@@ -12,7 +12,7 @@ from civic.extensions import db
 from civic.timestamps import UTCDateTime, utcnow
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
     """A person with an account."""
 
     __tablename__ = "users"
@@ -35,7 +35,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return f"{self.id}:{self.session_token}"
 
 
-class Organisation(db.Model):  # type: ignore[name-defined,misc]
+class Organisation(db.Model):  # type: ignore[name-defined]
     """A coalition member: an organisation that endorses positions through its representatives."""
 
     __tablename__ = "organisations"
@@ -55,7 +55,7 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class Membership(db.Model):  # type: ignore[name-defined,misc]
+class Membership(db.Model):  # type: ignore[name-defined]
     """A person's link to an organisation: a pending request, or an accepted representative."""
 
     __tablename__ = "memberships"
@@ -66,7 +66,9 @@ class Membership(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(String(20), default=PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

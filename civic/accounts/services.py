@@ -152,11 +152,12 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def create_organisation(user: User | None, name: str, description: str, website: str, logo_url: str) -> Organisation:
+def create_organisation(
+    user: User | None, name: str, description: str, website: str, logo_url: str
+) -> Organisation:
     """Create an organisation; its creator becomes its first representative."""
-    if not permissions.can_create_organisation(user):
+    if user is None or not permissions.can_create_organisation(user):
         raise Forbidden()
-    assert user is not None
     organisation = Organisation(
         slug=_unique_slug(name),
         name=name.strip(),
@@ -222,9 +223,8 @@ def decline_membership(user: User | None, organisation: Organisation, membership
 
 
 def leave_organisation(user: User | None, organisation: Organisation) -> None:
-    if not permissions.can_leave_organisation(user, organisation):
+    if user is None or not permissions.can_leave_organisation(user, organisation):
         raise Conflict(_("The last representative cannot leave the organisation."))
-    assert user is not None
     for membership in list(organisation.memberships):
         if membership.user_id == user.id:
             db.session.delete(membership)

@@ -18,6 +18,7 @@ from civic.accounts.forms import (
     ResetRequestForm,
     SignInForm,
 )
+from civic.accounts.models import User
 from civic.errors import CivicError, Forbidden, NotFound
 from civic.extensions import limiter
 from civic.security import safe_next
@@ -25,7 +26,7 @@ from civic.security import safe_next
 bp = Blueprint("accounts", __name__)
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user() -> User | None:
     return current_user if current_user.is_authenticated else None
 
 
@@ -42,7 +43,7 @@ def _register_limits() -> str:
     return str(current_app.config["REGISTER_LIMITS"])
 
 
-def _start_session(user, remember: bool) -> None:  # type: ignore[no-untyped-def]
+def _start_session(user: User, remember: bool) -> None:
     session.clear()  # a fresh session on sign-in: nothing carried over from before
     login_user(user, remember=remember)
     session["remember"] = remember
@@ -58,7 +59,9 @@ def register() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.register(form.display_name.data, form.email.data, form.password.data, form.locale.data)
+            user = services.register(
+                form.display_name.data, form.email.data, form.password.data, form.locale.data
+            )
         except CivicError as error:
             form.email.errors = [*form.email.errors, error.message]
             status = error.status
@@ -165,7 +168,11 @@ def new_organisation() -> ResponseReturnValue:
     form = OrganisationForm()
     if form.validate_on_submit():
         organisation = services.create_organisation(
-            _user(), form.name.data, form.description.data or "", form.website.data or "", form.logo_url.data or ""
+            _user(),
+            form.name.data,
+            form.description.data or "",
+            form.website.data or "",
+            form.logo_url.data or "",
         )
         flash(_("The organisation has been created. You are its representative."), "success")
         return redirect(url_for("accounts.organisation", slug=organisation.slug))
@@ -198,7 +205,12 @@ def edit_organisation(slug: str) -> ResponseReturnValue:
     form = OrganisationForm(obj=org)
     if form.validate_on_submit():
         services.update_organisation(
-            _user(), org, form.name.data, form.description.data or "", form.website.data or "", form.logo_url.data or ""
+            _user(),
+            org,
+            form.name.data,
+            form.description.data or "",
+            form.website.data or "",
+            form.logo_url.data or "",
         )
         flash(_("The organisation has been updated."), "success")
         return redirect(url_for("accounts.organisation", slug=org.slug))

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, EmailField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from civic.components import PHASE_KINDS, REGISTRY
 
-STATUS_CHOICES = [("draft", _l("Draft")), ("open", _l("Open")), ("closed", _l("Closed")), ("archived", _l("Archived"))]
+STATUS_CHOICES = [
+    ("draft", _l("Draft")),
+    ("open", _l("Open")),
+    ("closed", _l("Closed")),
+    ("archived", _l("Archived")),
+]
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 
@@ -19,7 +32,13 @@ DESCRIPTION_MAX = 20_000
 class ConsultationForm(FlaskForm):
     slug = StringField(
         _l("Web address"),
-        validators=[DataRequired(), Length(max=80), Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and hyphens only."))],
+        validators=[
+            DataRequired(),
+            Length(max=80),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and hyphens only.")
+            ),
+        ],
         description=_l("Lowercase letters, digits and hyphens, e.g. plan-numerique. At most 80 characters."),
     )
     title_fr = StringField(_l("Title in French"), validators=[Optional(), Length(max=TITLE_MAX)])
@@ -41,7 +60,10 @@ class ConsultationForm(FlaskForm):
     )
     visibility = RadioField(
         _l("Who can see it"),
-        choices=[SelectChoice("public", _l("Everyone")), SelectChoice("registered", _l("Registered users only"))],
+        choices=[
+            SelectChoice("public", _l("Everyone")),
+            SelectChoice("registered", _l("Registered users only")),
+        ],
         default="public",
     )
 
@@ -52,7 +74,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class PhaseForm(FlaskForm):
-    kind = SelectField(_l("Kind of phase"), choices=[SelectChoice(k, label) for k, (label, _c) in PHASE_KINDS.items()])
+    kind = SelectField(
+        _l("Kind of phase"), choices=[SelectChoice(k, label) for k, (label, _c) in PHASE_KINDS.items()]
+    )
     starts_at = DateTimeLocalField(_l("Starts"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
     ends_at = DateTimeLocalField(_l("Ends"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
     components = MultiCheckboxField(
@@ -63,7 +87,9 @@ class PhaseForm(FlaskForm):
 
 
 class ModeratorForm(FlaskForm):
-    email = EmailField(_l("E-mail address of the account"), validators=[DataRequired(), Length(max=254), Email()])
+    email = EmailField(
+        _l("E-mail address of the account"), validators=[DataRequired(), Length(max=254), Email()]
+    )
 
 
 class MovePhaseForm(FlaskForm):

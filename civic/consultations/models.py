@@ -19,7 +19,7 @@ consultation_moderators = Table(
 )
 
 
-class Consultation(db.Model):  # type: ignore[name-defined,misc]
+class Consultation(db.Model):  # type: ignore[name-defined]
     """A consultation: bilingual title and description, status, visibility, phases, moderators."""
 
     __tablename__ = "consultations"
@@ -49,10 +49,12 @@ class Consultation(db.Model):  # type: ignore[name-defined,misc]
         order_by="(Phase.starts_at, Phase.id)",
         foreign_keys="Phase.consultation_id",
     )
-    moderators: Mapped[list[User]] = relationship(secondary=consultation_moderators, order_by=User.display_name)
+    moderators: Mapped[list[User]] = relationship(
+        secondary=consultation_moderators, order_by=User.display_name
+    )
 
 
-class Phase(db.Model):  # type: ignore[name-defined,misc]
+class Phase(db.Model):  # type: ignore[name-defined]
     """One step of a consultation, with its dates and the components it enables."""
 
     __tablename__ = "phases"
@@ -60,7 +62,9 @@ class Phase(db.Model):  # type: ignore[name-defined,misc]
     KINDS = ("information", "proposals", "deliberation", "co-drafting", "voting", "endorsement", "report")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(20))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,10 +12,16 @@ from civic.extensions import db
 
 def visible_consultations(user: User | None) -> list[Consultation]:
     """Return the consultations this user may see, newest first, phases loaded in the same trip."""
-    query = select(Consultation).options(selectinload(Consultation.phases)).order_by(Consultation.created_at.desc())
+    query = (
+        select(Consultation)
+        .options(selectinload(Consultation.phases))
+        .order_by(Consultation.created_at.desc())
+    )
     if user is None:
         query = query.where(Consultation.status != "draft", Consultation.visibility == "public")
     elif not user.is_admin:
-        moderated = select(consultation_moderators.c.consultation_id).where(consultation_moderators.c.user_id == user.id)
+        moderated = select(consultation_moderators.c.consultation_id).where(
+            consultation_moderators.c.user_id == user.id
+        )
         query = query.where(or_(Consultation.status != "draft", Consultation.id.in_(moderated)))
     return list(db.session.scalars(query))

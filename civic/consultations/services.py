@@ -50,7 +50,11 @@ def _describe(consultation: Consultation, data: dict[str, str]) -> None:
     if data["status"] not in Consultation.STATUSES or data["visibility"] not in Consultation.VISIBILITIES:
         raise Invalid()
     for field in ("title_fr", "title_en", "description_fr", "description_en", "status", "visibility"):
-        setattr(consultation, field, data.get(field, "").strip() if field.startswith("title") else data.get(field, ""))
+        setattr(
+            consultation,
+            field,
+            data.get(field, "").strip() if field.startswith("title") else data.get(field, ""),
+        )
     consultation.description_html_fr = str(render_markdown(consultation.description_fr))
     consultation.description_html_en = str(render_markdown(consultation.description_en))
 
@@ -125,7 +129,12 @@ def update_phase(
         raise Forbidden()
     phase = get_phase(consultation, phase_id)
     _check_phase(kind, starts_at, ends_at, components)
-    phase.kind, phase.starts_at, phase.ends_at, phase.components = kind, starts_at, ends_at, " ".join(components)
+    phase.kind, phase.starts_at, phase.ends_at, phase.components = (
+        kind,
+        starts_at,
+        ends_at,
+        " ".join(components),
+    )
     db.session.commit()
     return phase
 

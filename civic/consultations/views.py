@@ -10,9 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-
 from wtforms.fields.choices import SelectChoice
 
+from civic.accounts.models import User
 from civic.components import PHASE_KINDS, REGISTRY
 from civic.consultations import permissions, queries, services
 from civic.consultations.forms import ConsultationForm, ModeratorForm, MovePhaseForm, PhaseForm
@@ -22,7 +22,7 @@ from civic.errors import CivicError, Forbidden
 bp = Blueprint("consultations", __name__)
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user() -> User | None:
     return current_user if current_user.is_authenticated else None
 
 
