@@ -1,0 +1,1 @@
+"""Real-browser tests: the real server and headless Chromium (Playwright)."""
