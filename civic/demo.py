@@ -9,8 +9,8 @@ from sqlalchemy import delete, func, select
 
 from civic.accounts.models import Membership, Organisation, User
 from civic.accounts.passwords import hash_password
-from civic.consultations.models import Consultation, Phase
 from civic.components import PHASE_KINDS
+from civic.consultations.models import Consultation, Phase
 from civic.extensions import db
 from civic.text import render_markdown
 from civic.timestamps import utcnow

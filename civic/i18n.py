@@ -69,4 +69,6 @@ def switch_language() -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(localized=localized, localized_lang=localized_lang, LANGUAGE_NAMES=LANGUAGE_NAMES)
+    app.jinja_env.globals.update(
+        localized=localized, localized_lang=localized_lang, LANGUAGE_NAMES=LANGUAGE_NAMES
+    )

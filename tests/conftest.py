@@ -70,7 +70,9 @@ class PostgresDatabase:
 @pytest.fixture(scope="session")
 def postgresql_url() -> Iterator[str]:
     if not TEST_DATABASE_URL:
-        service_missing("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        service_missing(
+            "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     database = PostgresDatabase(TEST_DATABASE_URL)
     try:
         url = database.__enter__()
@@ -139,12 +141,16 @@ def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
     return match.group(1)
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, Any], token_from: str | None = None, **kwargs: Any) -> Any:
+def post_form(
+    client: FlaskClient, path: str, data: dict[str, Any], token_from: str | None = None, **kwargs: Any
+) -> Any:
     """POST a form the way a browser does: with the CSRF token of the page it came from."""
     return client.post(path, data={"csrf_token": csrf_token(client, token_from or path), **data}, **kwargs)
 
 
-def sign_in(client: FlaskClient, email: str, password: str = "correct horse battery", remember: bool = False) -> Any:
+def sign_in(
+    client: FlaskClient, email: str, password: str = "correct horse battery", remember: bool = False
+) -> Any:
     data = {"email": email, "password": password}
     if remember:
         data["remember"] = "y"

@@ -14,7 +14,9 @@ from civic.timestamps import utcnow
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 
 
-def make_user(email: str | None = None, name: str = "Test Person", admin: bool = False, locale: str = "fr") -> User:
+def make_user(
+    email: str | None = None, name: str = "Test Person", admin: bool = False, locale: str = "fr"
+) -> User:
     user = User(
         email=email or f"user-{secrets.token_hex(4)}@example.org",
         display_name=name,
@@ -28,8 +30,12 @@ def make_user(email: str | None = None, name: str = "Test Person", admin: bool =
     return user
 
 
-def make_organisation(representative: User | None = None, name: str = "Groupe test", pending: list[User] | None = None) -> Organisation:
-    organisation = Organisation(slug=f"org-{secrets.token_hex(3)}", name=name, description="", description_html="")
+def make_organisation(
+    representative: User | None = None, name: str = "Groupe test", pending: list[User] | None = None
+) -> Organisation:
+    organisation = Organisation(
+        slug=f"org-{secrets.token_hex(3)}", name=name, description="", description_html=""
+    )
     if representative is not None:
         organisation.memberships.append(Membership(user=representative, status=Membership.REPRESENTATIVE))
     for user in pending or []:
@@ -62,7 +68,12 @@ def make_consultation(
     default = [("information", -10, -1), ("proposals", -1, 10), ("voting", 10, 20)]
     for kind, start, end in default if phases is None else phases:
         consultation.phases.append(
-            Phase(kind=kind, starts_at=now + timedelta(days=start), ends_at=now + timedelta(days=end), components="")
+            Phase(
+                kind=kind,
+                starts_at=now + timedelta(days=start),
+                ends_at=now + timedelta(days=end),
+                components="",
+            )
         )
     consultation.moderators.extend(moderators or [])
     db.session.add(consultation)

@@ -63,7 +63,20 @@ def test_dates_are_localised(client: FlaskClient) -> None:
 
     consultation = make_consultation()
     page = html_text(client.get(f"/c/{consultation.slug}", headers={"Accept-Language": "fr"}))
-    months_fr = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+    months_fr = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
     assert any(month in page for month in months_fr)
 
 
@@ -99,4 +112,6 @@ def test_every_string_in_the_code_is_in_the_catalogues(tmp_path: Path) -> None:
     for language in ("fr", "en"):
         with (ROOT / "civic" / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
             have = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(file) if m.id}
-        assert sorted(wanted - have) == [], f"run `make catalogues` and translate the new strings ({language})"
+        assert sorted(wanted - have) == [], (
+            f"run `make catalogues` and translate the new strings ({language})"
+        )

@@ -19,7 +19,9 @@ def test_creator_becomes_first_representative(client: FlaskClient) -> None:
     user = make_user()
     sign_in(client, user.email)
     response = post_form(
-        client, "/organisations/new", {"name": "Île-du-Savoir", "description": "*Hello*", "website": "https://example.org"}
+        client,
+        "/organisations/new",
+        {"name": "Île-du-Savoir", "description": "*Hello*", "website": "https://example.org"},
     )
     assert response.status_code == 302
     organisation = db.session.scalar(select(Organisation))
@@ -31,7 +33,9 @@ def test_creator_becomes_first_representative(client: FlaskClient) -> None:
 def test_script_url_as_website_is_refused_and_text_kept(client: FlaskClient) -> None:
     sign_in(client, make_user().email)
     response = post_form(
-        client, "/organisations/new", {"name": "Groupe", "description": "Notre mission", "website": "javascript://x/%0aalert(1)"}
+        client,
+        "/organisations/new",
+        {"name": "Groupe", "description": "Notre mission", "website": "javascript://x/%0aalert(1)"},
     )
     page = html_text(response)
     assert response.status_code == 422
@@ -47,7 +51,9 @@ def test_empty_organisation_name_is_refused(client: FlaskClient) -> None:
 
 def test_oversized_description_is_refused(client: FlaskClient) -> None:
     sign_in(client, make_user().email)
-    assert post_form(client, "/organisations/new", {"name": "G", "description": "x" * 5001}).status_code == 422
+    assert (
+        post_form(client, "/organisations/new", {"name": "G", "description": "x" * 5001}).status_code == 422
+    )
     assert _count(Organisation) == 0
 
 

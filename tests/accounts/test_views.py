@@ -20,7 +20,12 @@ def _users() -> int:
 
 
 def _register(client: FlaskClient, **fields: str) -> object:
-    data = {"display_name": "Marie Curie", "email": "marie@example.org", "password": "a long enough pass", "locale": "fr"}
+    data = {
+        "display_name": "Marie Curie",
+        "email": "marie@example.org",
+        "password": "a long enough pass",
+        "locale": "fr",
+    }
     data.update(fields)
     return post_form(client, "/register", data)
 
@@ -81,7 +86,9 @@ def test_duplicate_email_is_a_conflict(client: FlaskClient) -> None:
 
 
 def test_registration_without_csrf_token_is_refused(client: FlaskClient) -> None:
-    response = client.post("/register", data={"display_name": "X", "email": "x@example.org", "password": "a long enough pass"})
+    response = client.post(
+        "/register", data={"display_name": "X", "email": "x@example.org", "password": "a long enough pass"}
+    )
     assert response.status_code == 400
     assert _users() == 0
     assert "Le formulaire a expiré" in html_text(response)
@@ -90,7 +97,12 @@ def test_registration_without_csrf_token_is_refused(client: FlaskClient) -> None
 def test_registration_with_forged_csrf_token_is_refused(client: FlaskClient) -> None:
     response = client.post(
         "/register",
-        data={"csrf_token": "forged", "display_name": "X", "email": "x@example.org", "password": "a long enough pass"},
+        data={
+            "csrf_token": "forged",
+            "display_name": "X",
+            "email": "x@example.org",
+            "password": "a long enough pass",
+        },
     )
     assert response.status_code == 400
     assert _users() == 0
@@ -121,7 +133,9 @@ def test_session_cookie_ends_with_browser_unless_remembered(client: FlaskClient)
     response = sign_in(client, user.email)
     cookies = response.headers.getlist("Set-Cookie")
     session_cookie = next(c for c in cookies if c.startswith("session="))
-    assert "Expires" not in session_cookie and "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    assert (
+        "Expires" not in session_cookie and "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    )
     assert not any(c.startswith("remember_token=") for c in cookies)
 
 
@@ -161,7 +175,10 @@ def test_sign_out_needs_csrf_token(client: FlaskClient) -> None:
 def test_open_redirect_after_sign_in_is_refused(client: FlaskClient) -> None:
     user = make_user()
     response = post_form(
-        client, "/sign-in?next=https://evil.example/", {"email": user.email, "password": PASSWORD}, token_from="/sign-in"
+        client,
+        "/sign-in?next=https://evil.example/",
+        {"email": user.email, "password": PASSWORD},
+        token_from="/sign-in",
     )
     assert response.headers["Location"] == "/"
 
@@ -171,7 +188,9 @@ def test_password_change_signs_out_other_sessions(app: Flask) -> None:
     first, second = app.test_client(), app.test_client()
     sign_in(first, user.email)
     sign_in(second, user.email)
-    response = post_form(first, "/account", {"current": PASSWORD, "new": "another long pass", "confirm": "another long pass"})
+    response = post_form(
+        first, "/account", {"current": PASSWORD, "new": "another long pass", "confirm": "another long pass"}
+    )
     assert response.status_code == 302
     assert "Se déconnecter" in first.get("/").get_data(as_text=True)
     assert "Se déconnecter" not in second.get("/").get_data(as_text=True)
@@ -181,7 +200,11 @@ def test_password_change_with_wrong_current_password_changes_nothing(client: Fla
     user = make_user()
     before = user.password_hash
     sign_in(client, user.email)
-    response = post_form(client, "/account", {"current": "not the password", "new": "another long pass", "confirm": "another long pass"})
+    response = post_form(
+        client,
+        "/account",
+        {"current": "not the password", "new": "another long pass", "confirm": "another long pass"},
+    )
     assert response.status_code == 422
     db.session.refresh(user)
     assert user.password_hash == before
@@ -190,7 +213,11 @@ def test_password_change_with_wrong_current_password_changes_nothing(client: Fla
 def test_password_change_with_mismatched_confirmation_is_refused(client: FlaskClient) -> None:
     user = make_user()
     sign_in(client, user.email)
-    response = post_form(client, "/account", {"current": PASSWORD, "new": "another long pass", "confirm": "different long pass"})
+    response = post_form(
+        client,
+        "/account",
+        {"current": PASSWORD, "new": "another long pass", "confirm": "different long pass"},
+    )
     assert response.status_code == 422
     assert "Les mots de passe diffèrent." in html_text(response)
 
@@ -231,7 +258,12 @@ def test_expired_reset_link_is_refused(app: Flask, client: FlaskClient) -> None:
     link = _reset_link(app)
     app.config["PASSWORD_RESET_HOURS"] = -1
     try:
-        response = post_form(client, link, {"new": "brand new password", "confirm": "brand new password"}, token_from="/sign-in")
+        response = post_form(
+            client,
+            link,
+            {"new": "brand new password", "confirm": "brand new password"},
+            token_from="/sign-in",
+        )
     finally:
         app.config["PASSWORD_RESET_HOURS"] = 2
     assert response.status_code == 422
@@ -246,7 +278,9 @@ def test_forged_reset_link_is_refused(client: FlaskClient) -> None:
     assert "n'est pas valide" in html_text(response)
 
 
-def test_reset_request_for_unknown_address_sends_nothing_and_says_the_same(app: Flask, client: FlaskClient) -> None:
+def test_reset_request_for_unknown_address_sends_nothing_and_says_the_same(
+    app: Flask, client: FlaskClient
+) -> None:
     response = post_form(client, "/password/forgot", {"email": "nobody@example.org"}, follow_redirects=True)
     assert app.extensions["civic_outbox"] == []
     assert "Si un compte utilise cette adresse" in html_text(response)

@@ -39,7 +39,9 @@ VIEW = {
 @pytest.mark.parametrize("role", ROLES)
 def test_who_can_view(app: object, role: str, status: str, visibility: str) -> None:
     user, consultation = _setup(role, status, visibility)
-    assert permissions.can_view_consultation(user, consultation) is VIEW[(status, visibility)][ROLES.index(role)]
+    assert (
+        permissions.can_view_consultation(user, consultation) is VIEW[(status, visibility)][ROLES.index(role)]
+    )
 
 
 ACTIONS = {

@@ -34,7 +34,10 @@ def test_administrator_creates_a_consultation(client: FlaskClient) -> None:
     response = post_form(client, "/consultations/new", NEW)
     assert response.status_code == 302 and response.headers["Location"].endswith("/c/budget-2027/phases")
     consultation = db.session.scalar(select(Consultation))
-    assert consultation is not None and consultation.description_html_fr == "<p>Une <strong>description</strong></p>"
+    assert (
+        consultation is not None
+        and consultation.description_html_fr == "<p>Une <strong>description</strong></p>"
+    )
 
 
 def test_title_falls_back_to_the_other_language(client: FlaskClient) -> None:
@@ -94,7 +97,9 @@ def test_phase_ending_before_it_starts_is_refused(client: FlaskClient) -> None:
     consultation = make_consultation(phases=[])
     _admin(client)
     response = post_form(
-        client, f"/c/{consultation.slug}/phases", {"kind": "voting", "starts_at": "2027-01-10T09:00", "ends_at": "2027-01-01T09:00"}
+        client,
+        f"/c/{consultation.slug}/phases",
+        {"kind": "voting", "starts_at": "2027-01-10T09:00", "ends_at": "2027-01-01T09:00"},
     )
     assert response.status_code == 422
     assert "Une phase doit se terminer après son début." in html_text(response)
@@ -105,8 +110,18 @@ def test_phase_with_unknown_kind_or_bad_date_is_refused(client: FlaskClient) -> 
     consultation = make_consultation(phases=[])
     _admin(client)
     path = f"/c/{consultation.slug}/phases"
-    assert post_form(client, path, {"kind": "party", "starts_at": "2027-01-10T09:00", "ends_at": "2027-01-11T09:00"}).status_code == 422
-    assert post_form(client, path, {"kind": "voting", "starts_at": "tomorrow", "ends_at": "2027-01-11T09:00"}).status_code == 422
+    assert (
+        post_form(
+            client, path, {"kind": "party", "starts_at": "2027-01-10T09:00", "ends_at": "2027-01-11T09:00"}
+        ).status_code
+        == 422
+    )
+    assert (
+        post_form(
+            client, path, {"kind": "voting", "starts_at": "tomorrow", "ends_at": "2027-01-11T09:00"}
+        ).status_code
+        == 422
+    )
     assert _count(Phase) == 0
 
 
@@ -120,7 +135,9 @@ def test_moderator_moves_the_current_phase_by_hand(client: FlaskClient) -> None:
     page = html_text(client.get(f"/c/{consultation.slug}"))
     assert "Phase en cours : <strong>Vote</strong>" in page
     post_form(client, f"/c/{consultation.slug}/current-phase", {"phase": ""}, token_from=path)
-    assert "Phase en cours : <strong>Propositions</strong>" in html_text(client.get(f"/c/{consultation.slug}"))
+    assert "Phase en cours : <strong>Propositions</strong>" in html_text(
+        client.get(f"/c/{consultation.slug}")
+    )
 
 
 def test_citizen_cannot_move_the_phase(client: FlaskClient) -> None:
