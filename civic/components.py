@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -10,10 +10,15 @@ from flask_babel.speaklater import LazyString
 
 @dataclass(frozen=True, slots=True)
 class Component:
-    """A feature a phase can switch on: its name (stored in phases) and its label."""
+    """A feature a phase can switch on: its name (stored in phases), label, and the page listing it.
+
+    `endpoint` is the view showing this component in a consultation (called with `slug=`); it is
+    attached by the package that implements the component, from its init_app.
+    """
 
     name: str
     label: LazyString
+    endpoint: str | None = None
 
 
 REGISTRY: dict[str, Component] = {}
@@ -23,6 +28,11 @@ def register(component: Component) -> Component:
     """Add a component to the registry (idempotent for the same name)."""
     REGISTRY[component.name] = component
     return component
+
+
+def attach(name: str, endpoint: str) -> None:
+    """Name the view that shows component `name` in a consultation (called from a package's init_app)."""
+    REGISTRY[name] = replace(REGISTRY[name], endpoint=endpoint)
 
 
 for _component in (

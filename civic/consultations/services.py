@@ -44,6 +44,20 @@ def current_phase(consultation: Consultation, now: datetime | None = None) -> Ph
     return started[-1] if started else None
 
 
+def component_enabled(consultation: Consultation, component: str, now: datetime | None = None) -> bool:
+    """Tell whether the current phase enables a component (proposals, voting, ...): phases switch features."""
+    if consultation.status != "open":
+        return False
+    phase = current_phase(consultation, now)
+    return phase is not None and component in phase.component_names
+
+
+def used_components(consultation: Consultation) -> list[str]:
+    """Return the components any phase of the consultation enables, in registry order."""
+    names = {name for phase in consultation.phases for name in phase.component_names}
+    return [name for name in REGISTRY if name in names]
+
+
 def _describe(consultation: Consultation, data: dict[str, str]) -> None:
     if not (data.get("title_fr") or data.get("title_en")):
         raise Invalid(_("Give a title in at least one language."))
