@@ -262,10 +262,9 @@ def _run_rules(matrix: Array, n: int, rules: Rules) -> tuple[Array, Array, Array
 
 def _has_repeats(matrix: Array) -> bool:
     if matrix.max(initial=0) < 63:
-        # A row repeats a candidate iff its set of candidates (as bits) is smaller than its count.
-        marked = matrix >= 0
-        bits = np.bitwise_or.reduce(np.where(marked, np.left_shift(1, np.maximum(matrix, 0)), 0), axis=1)
-        return bool((np.bitwise_count(bits) < marked.sum(axis=1)).any())
+        # A row repeats a candidate iff adding its candidates' bits carries, i.e. differs from or-ing them.
+        bits = np.where(matrix >= 0, np.left_shift(1, np.maximum(matrix, 0)), 0)
+        return bool((bits.sum(axis=1) != np.bitwise_or.reduce(bits, axis=1)).any())
     ordered = np.sort(matrix, axis=1)
     return bool(((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)).any())
 
@@ -275,8 +274,11 @@ def _merge_rows(rows: Array, counts: Array, base: int) -> tuple[Array, Array]:
     if len(rows) == 0:
         return rows, counts
     if base ** rows.shape[1] < 2**63:
-        keys = (rows + 1) @ (base ** np.arange(rows.shape[1] - 1, -1, -1, dtype=np.int64))
-        order = np.argsort(keys, kind="stable")
+        keys = np.zeros(len(rows), dtype=np.int64)
+        for column in rows.T:
+            keys *= base
+            keys += column + 1
+        order = np.argsort(keys)
         ordered = keys[order]
         starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     else:
@@ -349,10 +351,9 @@ def weak_levels(election: Election, rules: Rules) -> LevelTable:
     aside[slow_aside] = True
     _check_indices(out, n)
     levels = np.full((len(out), n + 1), n, dtype=np.int64)
-    rows = np.arange(len(out))
-    for j in range(out.shape[1]):
-        # Unmarked cells write into the spare column n, which is dropped below.
-        levels[rows, np.where(out[:, j] >= 0, out[:, j], n)] = j
+    # Unmarked cells write into the spare column n, which is dropped below.
+    columns = np.broadcast_to(np.arange(out.shape[1], dtype=np.int64), out.shape)
+    np.put_along_axis(levels, np.where(out >= 0, out, n), columns, axis=1)
     levels = levels[:, :n]
     for row, reading in read.items():
         levels[row] = n

@@ -32,7 +32,13 @@ class TieBreakRecord:
     how: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"round": self.round, "tied": self.tied, "chosen": self.chosen, "purpose": self.purpose, "how": self.how}
+        return {
+            "round": self.round,
+            "tied": self.tied,
+            "chosen": self.chosen,
+            "purpose": self.purpose,
+            "how": self.how,
+        }
 
 
 @dataclass(slots=True)
@@ -71,7 +77,12 @@ class BallotSummary:
     distinct: int = 0
 
     def to_dict(self) -> dict[str, int]:
-        return {"cast": self.cast, "valid": self.valid, "set_aside": self.set_aside, "distinct": self.distinct}
+        return {
+            "cast": self.cast,
+            "valid": self.valid,
+            "set_aside": self.set_aside,
+            "distinct": self.distinct,
+        }
 
 
 @dataclass(slots=True)

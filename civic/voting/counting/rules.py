@@ -33,7 +33,7 @@ class Rules:
                 None means exact rational arithmetic.
     tie_break:  among tied candidates, look at earlier rounds (backwards or forwards) first, then draw
                 lots from `seed`; "lot" draws at once. The seed is printed with every result.
-    borda:      how truncated ballots score in Borda (see methods.borda).
+    borda:      how truncated ballots score in Borda (see civic.voting.counting.borda).
     """
 
     overvote: OvervoteRule = "exhaust"

@@ -17,7 +17,7 @@ class TieBreaker:
         self.candidates = list(candidates)
         self.log: list[TieBreakRecord] = []
         # One generator per count, seeded once: the same seed and ballots give the same draws.
-        self._random = random.Random(rules.seed)
+        self._random = random.Random(rules.seed)  # noqa: S311 - a reproducible public draw, not a secret
 
     def choose(
         self,
@@ -39,7 +39,11 @@ class TieBreaker:
         how = ""
         remaining = candidates
         if self.rules.tie_break != "lot":
-            order = range(len(history)) if self.rules.tie_break == "forwards-then-lot" else reversed(range(len(history)))
+            order = (
+                range(len(history))
+                if self.rules.tie_break == "forwards-then-lot"
+                else reversed(range(len(history)))
+            )
             for i in order:
                 tally = history[i]
                 values = [tally.get(c, 0) for c in remaining]
