@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
@@ -20,6 +20,8 @@ ONE_YEAR = 365 * 24 * 3600
 
 def select_locale() -> str:
     languages: tuple[str, ...] = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands, background work: the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     forced = g.get("forced_locale")
     if forced in languages:
         return str(forced)

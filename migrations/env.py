@@ -69,6 +69,15 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# Search structures that only one database has (created by hand in their migration): the SQLite FTS5
+# table with its shadow tables, and the PostgreSQL expression index. Autogenerate must not drop them.
+SEARCH_OBJECTS = ("proposal_search", "ix_proposals_search_text")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (name or "").startswith(SEARCH_OBJECTS)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -90,6 +99,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args["include_object"] = include_object
 
     connectable = get_engine()
 

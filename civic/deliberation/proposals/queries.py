@@ -1,0 +1,91 @@
+"""The proposal list: filters, sorts, a stable random order, pages — a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import BigInteger, Select, and_, cast, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from civic.accounts.models import User
+from civic.consultations.models import Consultation
+from civic.deliberation.discussion.models import Thread
+from civic.deliberation.proposals import search
+from civic.deliberation.proposals.models import Proposal
+from civic.extensions import db
+
+PAGE_SIZE = 20
+SORTS = ("newest", "supported", "discussed", "random")
+# (id × seed) mod PRIME orders proposals pseudo-randomly: multiplying by a number below a prime
+# permutes the ids, the same way on every page for one visitor (the seed is kept in their session) and
+# another way for another visitor.
+_PRIME = 2_147_483_647
+
+
+@dataclass(slots=True)
+class ProposalFilter:
+    query: str = ""
+    theme_id: int | None = None
+    state: str | None = None
+    sort: str = "newest"
+    page: int = 1
+    seed: int = 0
+
+
+@dataclass(slots=True)
+class ProposalPage:
+    proposals: list[Proposal]
+    total: int
+    page: int
+    pages: int
+    comment_counts: dict[int, int] = field(default_factory=dict)
+
+
+def _visible(consultation: Consultation, user: User | None) -> Select[tuple[Proposal]]:
+    public = Proposal.state.in_(Proposal.PUBLIC_STATES)
+    own_drafts = and_(Proposal.state == Proposal.DRAFT, Proposal.author_id == user.id) if user else None
+    return select(Proposal).where(
+        Proposal.consultation_id == consultation.id,
+        or_(public, own_drafts) if own_drafts is not None else public,
+    )
+
+
+def proposal_page(consultation: Consultation, user: User | None, wanted: ProposalFilter) -> ProposalPage:
+    """Return one page of the proposals this user may see, filtered and sorted, in three queries."""
+    query = _visible(consultation, user)
+    if wanted.theme_id is not None:
+        query = query.where(Proposal.theme_id == wanted.theme_id)
+    if wanted.state in Proposal.STATES:
+        query = query.where(Proposal.state == wanted.state)
+    condition = search.matching(wanted.query)
+    if condition is not None:
+        query = query.where(condition)
+
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, wanted.page), pages)
+
+    comments = func.coalesce(Thread.comment_count, 0)
+    query = query.outerjoin(Thread, and_(Thread.kind == "proposal", Thread.target_id == Proposal.id))
+    orders: dict[str, list[Any]] = {
+        "newest": [Proposal.published_at.desc().nulls_first(), Proposal.id.desc()],
+        "supported": [Proposal.support_count.desc(), Proposal.id.desc()],
+        "discussed": [comments.desc(), Proposal.id.desc()],
+        "random": [(cast(Proposal.id, BigInteger) * (wanted.seed % (_PRIME - 2) + 2)) % _PRIME, Proposal.id],
+    }
+    order = orders[wanted.sort if wanted.sort in SORTS else "newest"]
+    rows = db.session.execute(
+        query.add_columns(comments)
+        .options(joinedload(Proposal.author), joinedload(Proposal.theme), joinedload(Proposal.organisation))
+        .order_by(*order)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return ProposalPage(
+        proposals=[row[0] for row in rows],
+        total=total,
+        page=page,
+        pages=pages,
+        comment_counts={row[0].id: row[1] for row in rows},
+    )
