@@ -181,3 +181,34 @@ def test_proposals_are_limited_per_person(limited: Flask) -> None:
         statuses.append(_new(client, consultation.slug, title=f"P{n}").status_code)
     assert statuses == [302, 302, 429]
     assert _count(Proposal) == 2
+
+
+def _queries_for(app: Flask, client: FlaskClient, path: str) -> int:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_list_costs_the_same_queries_for_5_or_60_proposals(app: Flask, client: FlaskClient) -> None:
+    small, large = make_consultation(), make_consultation()
+    for n in range(5):
+        make_proposal(small, make_user(), title=f"Petite {n}")
+    authors = [make_user() for _ in range(6)]
+    for n in range(60):
+        make_proposal(large, authors[n % 6], title=f"Grande {n}", supports=n)
+    for query in ["", "?sort=supported", "?sort=discussed", "?q=bornes"]:
+        assert _queries_for(app, client, f"/c/{small.slug}/proposals{query}") == _queries_for(
+            app, client, f"/c/{large.slug}/proposals{query}"
+        ), query
