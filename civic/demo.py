@@ -11,6 +11,8 @@ from civic.accounts.models import Membership, Organisation, User
 from civic.accounts.passwords import hash_password
 from civic.components import PHASE_KINDS
 from civic.consultations.models import Consultation, Phase
+from civic.deliberation.discussion import demo as discussion_demo
+from civic.deliberation.proposals import demo as proposals_demo
 from civic.extensions import db
 from civic.text import render_markdown
 from civic.timestamps import utcnow
@@ -77,6 +79,33 @@ PHASES = [
     ("voting", 45, 55),
     ("endorsement", 55, 70),
     ("report", 70, 90),
+]
+
+# Comments on the first demo proposals: (author, markdown, stance, replies).
+PROPOSAL_COMMENTS = [
+    [
+        (
+            "citizen@example.org",
+            "Yes — and please no sign-up form: many of our members have no e-mail address.",
+            "favour",
+            [("citoyen@example.org", "Tout à fait, un simple bouton « J'accepte » suffit.", "favour", [])],
+        ),
+        (
+            "representant@example.org",
+            "Il faudra aussi **du soutien** sur place, pas seulement le réseau.",
+            "neutral",
+            [],
+        ),
+    ],
+    [
+        (
+            "citoyen@example.org",
+            "Excellente idée. Les ateliers devraient aussi couvrir les **arnaques** par texto.",
+            "favour",
+            [],
+        ),
+        ("moderatrice@example.org", "Who would train the volunteers? It needs a budget line.", "against", []),
+    ],
 ]
 
 
@@ -149,8 +178,13 @@ def load() -> str:
     consultation.moderators.append(users["moderatrice@example.org"])
     db.session.add(consultation)
     db.session.commit()
+    proposals = proposals_demo.load(consultation, users)
+    db.session.commit()
+    discussion = discussion_demo.load(consultation, users)
+    for proposal, comments in zip(proposals, PROPOSAL_COMMENTS, strict=False):
+        discussion_demo.add_comments(consultation, "proposal", proposal.id, proposal.author_id, users, comments)
     return (
         f"Demo loaded: « {consultation.title_fr} » with {len(PHASES)} phases, "
         f"{len(USERS)} accounts (password {PASSWORD!r}: {', '.join(emails)}), "
-        f"{len(ORGANISATIONS)} organisations."
+        f"{len(ORGANISATIONS)} organisations, {len(proposals)} proposals, {discussion}."
     )

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from civic import create_app
+from civic.deliberation.proposals import search
 from civic.extensions import db
 from config import normalise_database_url
 
@@ -116,6 +117,7 @@ def app(backend: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
         application.test_client_class = IsolatedClient
         with application.app_context():
             db.create_all()
+            search.create_index_structures()
         _apps[backend] = application
     application = _apps[backend]
     application.extensions["civic_outbox"] = []
@@ -126,6 +128,8 @@ def app(backend: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+            if connection.dialect.name == "sqlite":
+                connection.execute(text(f"DELETE FROM {search.SQLITE_TABLE}"))
 
 
 @pytest.fixture

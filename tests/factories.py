@@ -7,7 +7,10 @@ from datetime import timedelta
 
 from civic.accounts.models import Membership, Organisation, User
 from civic.accounts.passwords import hash_password
+from civic.components import PHASE_KINDS
 from civic.consultations.models import Consultation, Phase
+from civic.deliberation.proposals import search
+from civic.deliberation.proposals.models import Proposal
 from civic.extensions import db
 from civic.timestamps import utcnow
 
@@ -72,10 +75,35 @@ def make_consultation(
                 kind=kind,
                 starts_at=now + timedelta(days=start),
                 ends_at=now + timedelta(days=end),
-                components="",
+                components=" ".join(PHASE_KINDS[kind][1]),
             )
         )
     consultation.moderators.extend(moderators or [])
     db.session.add(consultation)
     db.session.commit()
     return consultation
+
+
+def make_proposal(
+    consultation: Consultation,
+    author: User,
+    title: str = "Des bornes Wi-Fi gratuites",
+    body: str = "Dans toutes les **bibliothèques** publiques.",
+    state: str = "published",
+    supports: int = 0,
+) -> Proposal:
+    proposal = Proposal(
+        consultation_id=consultation.id,
+        author_id=author.id,
+        title=title,
+        body=body,
+        body_html=f"<p>{body}</p>",
+        state=state,
+        published_at=utcnow() if state != "draft" else None,
+        support_count=supports,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    search.index(proposal)
+    db.session.commit()
+    return proposal

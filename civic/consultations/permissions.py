@@ -10,13 +10,13 @@ def is_moderator(user: User | None, consultation: Consultation) -> bool:
     return user is not None and any(m.id == user.id for m in consultation.moderators)
 
 
-def _runs(user: User | None, consultation: Consultation) -> bool:
+def runs_consultation(user: User | None, consultation: Consultation) -> bool:
     return user is not None and (user.is_admin or is_moderator(user, consultation))
 
 
 def can_view_consultation(user: User | None, consultation: Consultation) -> bool:
     if consultation.status == "draft":
-        return _runs(user, consultation)
+        return runs_consultation(user, consultation)
     if consultation.visibility == "registered":
         return user is not None
     return True
@@ -28,11 +28,11 @@ def can_create_consultation(user: User | None) -> bool:
 
 def can_edit_consultation(user: User | None, consultation: Consultation) -> bool:
     """Describe it, change status and visibility, define phases: administrators and its moderators."""
-    return _runs(user, consultation)
+    return runs_consultation(user, consultation)
 
 
 def can_move_phase(user: User | None, consultation: Consultation) -> bool:
-    return _runs(user, consultation)
+    return runs_consultation(user, consultation)
 
 
 def can_name_moderators(user: User | None, consultation: Consultation) -> bool:

@@ -17,10 +17,17 @@ from civic.extensions import db
 
 PAGE_SIZE = 20
 SORTS = ("newest", "supported", "discussed", "random")
-# (id × seed) mod PRIME orders proposals pseudo-randomly: multiplying by a number below a prime
-# permutes the ids, the same way on every page for one visitor (the seed is kept in their session) and
-# another way for another visitor.
+# The random order: each id is scrambled by a fixed multiplication modulo a prime, then XOR-ed with the
+# visitor's seed (kept in their session). The same visitor sees the same order on every page; for two
+# visitors, any two proposals come in either order with even odds. XOR is written (a | b) - (a & b),
+# which both SQLite and PostgreSQL understand.
 _PRIME = 2_147_483_647
+_SCRAMBLE = 1_103_515_245
+
+
+def _random_key(seed: int) -> Any:
+    scrambled = (cast(Proposal.id, BigInteger) * _SCRAMBLE) % _PRIME
+    return scrambled.op("|")(seed) - scrambled.op("&")(seed)
 
 
 @dataclass(slots=True)
@@ -72,7 +79,7 @@ def proposal_page(consultation: Consultation, user: User | None, wanted: Proposa
         "newest": [Proposal.published_at.desc().nulls_first(), Proposal.id.desc()],
         "supported": [Proposal.support_count.desc(), Proposal.id.desc()],
         "discussed": [comments.desc(), Proposal.id.desc()],
-        "random": [(cast(Proposal.id, BigInteger) * (wanted.seed % (_PRIME - 2) + 2)) % _PRIME, Proposal.id],
+        "random": [_random_key(wanted.seed), Proposal.id],
     }
     order = orders[wanted.sort if wanted.sort in SORTS else "newest"]
     rows = db.session.execute(

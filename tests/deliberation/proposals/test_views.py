@@ -152,6 +152,8 @@ def test_random_order_is_stable_for_a_visitor_across_pages(app: Flask) -> None:
     assert sorted(seen) == [f"Proposition {n:02d}" for n in range(45)]  # every one exactly once
     assert titles(1) == seen[:20]  # the same order when coming back
     assert seen != sorted(seen)
+    client = app.test_client()  # another visitor, another order
+    assert titles(1) + titles(2) + titles(3) != seen
 
 
 def test_bad_filters_are_ignored_not_errors(client: FlaskClient) -> None:
