@@ -4,14 +4,14 @@ import { mkdirSync } from "node:fs";
 
 mkdirSync("static/dist", { recursive: true });
 await build({
-  entryPoints: { site: "static/src/css/site.css" },
+  entryPoints: { site: "static/src/css/site.css", discussion: "static/src/css/discussion.css" },
   bundle: true,
   minify: true,
   outdir: "static/dist",
   logLevel: "warning",
 });
 await build({
-  entryPoints: { site: "static/src/js/site.js" },
+  entryPoints: { site: "static/src/js/site.js", discussion: "static/src/js/discussion.js" },
   bundle: true,
   minify: true,
   format: "esm",

@@ -14,7 +14,9 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     Without a name, the CIVIC_ENV environment variable decides (development by default).
     """
-    from civic import accounts, cli, consultations, database, errors, i18n, realtime, security, templating
+    from civic import accounts, cli, consultations, database, errors, i18n, realtime, security, templating, voting
+    from civic import notifications
+    from civic.deliberation import discussion, moderation, proposals
     from civic.extensions import csrf, db, limiter, migrate
 
     app = Flask(
@@ -44,5 +46,10 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     realtime.init_app(app)
     accounts.init_app(app)
     consultations.init_app(app)
+    notifications.init_app(app)
+    moderation.init_app(app)
+    discussion.init_app(app)
+    proposals.init_app(app)
+    voting.init_app(app)
     cli.init_app(app)
     return app

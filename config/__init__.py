@@ -70,6 +70,9 @@ class Base:
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_LIMITS = os.environ.get("CIVIC_SIGN_IN_LIMITS", "10 per minute;50 per hour")
     REGISTER_LIMITS = os.environ.get("CIVIC_REGISTER_LIMITS", "5 per minute;30 per hour")
+    PROPOSAL_LIMITS = os.environ.get("CIVIC_PROPOSAL_LIMITS", "5 per hour")
+    # Per signed-in user, not per address: community centres share one address.
+    COMMENT_LIMITS = os.environ.get("CIVIC_COMMENT_LIMITS", "10 per minute")
 
     MAIL_SERVER = os.environ.get("CIVIC_MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("CIVIC_MAIL_PORT", "587"))

@@ -26,6 +26,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped on every password change: it invalidates reset links and other devices' sessions.
     session_token: Mapped[str] = mapped_column(String(64))
+    # Opt-in: notifications are also e-mailed (replies, comments on one's proposals, answers).
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -41,7 +41,11 @@ class Consultation(db.Model):  # type: ignore[name-defined]
     current_phase_id: Mapped[int | None] = mapped_column(
         ForeignKey("phases.id", ondelete="SET NULL", use_alter=True, name="fk_consultation_current_phase")
     )
+    # Supports a proposal needs to be marked "qualified" (None: no threshold).
+    support_threshold: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Flags from this many distinct people hide a proposal or comment until a moderator reviews it.
+    flag_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
     phases: Mapped[list[Phase]] = relationship(
         back_populates="consultation",

@@ -1,0 +1,239 @@
+"""Discussion (and, later, proposal list) page speed: server time and SQL queries for 100 to 10,000 comments.
+
+Run: `.venv/bin/python benchmarks/bench_discussion.py` (SQLite in a temporary file), and also on
+PostgreSQL when TEST_DATABASE_URL or DATABASE_URL names one. It prints one line per size:
+median and worst server time of rendering the discussion page through the Flask test client, and the
+number of SQL queries it cost. The lead's proposal list and search are added in `bench_proposals()`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import Flask  # noqa: E402
+from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from civic import create_app  # noqa: E402
+from civic.accounts.models import User  # noqa: E402
+from civic.consultations.models import Consultation, Phase  # noqa: E402
+from civic.deliberation.discussion.models import Comment, Thread, path_segment  # noqa: E402
+from civic.extensions import db  # noqa: E402
+from civic.text import render_markdown  # noqa: E402
+from civic.timestamps import utcnow  # noqa: E402
+from config import normalise_database_url  # noqa: E402
+
+SIZES = (100, 1_000, 10_000)
+RUNS = 15
+WORDS = [
+    "accès",
+    "internet",
+    "bibliothèque",
+    "aînés",
+    "quartier",
+    "formation",
+    "sécurité",
+    "courriel",
+    "service",
+    "public",
+    "transport",
+    "access",
+    "library",
+    "elders",
+    "training",
+    "phone",
+    "clinic",
+    "booking",
+    "support",
+    "privacy",
+    "neighbourhood",
+    "community",
+    "centre",
+]
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _body(rng: random.Random) -> str:
+    sentences = [
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 18))).capitalize() + "."
+        for _ in range(rng.randint(1, 5))
+    ]
+    if rng.random() < 0.2:
+        sentences.append("\n\n- " + "\n- ".join(rng.choice(WORDS) for _ in range(3)))
+    if rng.random() < 0.2:
+        sentences[0] = "**" + sentences[0] + "**"
+    return " ".join(sentences)
+
+
+def fill_discussion(size: int, seed: int = 4) -> str:
+    """Create a consultation whose discussion has `size` comments of realistic depth; return its slug.
+
+    Shape: about a third top-level; replies go to a recent comment, so threads reach depth 6-10 often.
+    """
+    rng = random.Random(seed)
+    users = [
+        User(
+            email=f"bench-{secrets.token_hex(4)}@example.org",
+            display_name=f"Personne {i}",
+            password_hash="x",  # noqa: S106 - nobody signs in to the benchmark
+            session_token=secrets.token_hex(8),
+        )
+        for i in range(50)
+    ]
+    db.session.add_all(users)
+    now = utcnow()
+    consultation = Consultation(
+        slug=f"bench-{size}-{secrets.token_hex(3)}", title_fr="Banc d'essai", status="open"
+    )
+    consultation.phases.append(
+        Phase(
+            kind="deliberation",
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=9),
+            components="discussion",
+        )
+    )
+    db.session.add(consultation)
+    db.session.flush()
+    thread = Thread(consultation_id=consultation.id, kind="consultation", target_id=consultation.id)
+    db.session.add(thread)
+    db.session.flush()
+    rendered = [(b, str(render_markdown(b))) for b in (_body(rng) for _ in range(200))]
+    made: list[Comment] = []
+    by_id: dict[int, Comment] = {}
+    tops = 0
+    for index in range(size):
+        parent = None
+        if made and rng.random() < 0.67:
+            parent = made[max(0, len(made) - 1 - int(rng.expovariate(0.15)))]
+        body, html = rendered[index % len(rendered)]
+        comment = Comment(
+            thread_id=thread.id,
+            consultation_id=consultation.id,
+            parent_id=parent.id if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            author_id=users[rng.randrange(len(users))].id,
+            body=body,
+            body_html=html,
+            stance=rng.choice((None, None, "favour", "against", "neutral")),
+            created_at=now - timedelta(minutes=size - index),
+            helpful_up=rng.randint(0, 5),
+            helpful_score=rng.randint(-2, 5),
+        )
+        db.session.add(comment)
+        db.session.flush()
+        comment.path = f"{parent.path}/{path_segment(comment.id)}" if parent else path_segment(comment.id)
+        comment.root_id = parent.root_id if parent else comment.id
+        if parent is not None:
+            parent.reply_count += 1
+            by_id[comment.root_id].descendant_count += 1
+        else:
+            tops += 1
+        made.append(comment)
+        by_id[comment.id] = comment
+    thread.comment_count, thread.top_level_count = size, tops
+    db.session.commit()
+    return consultation.slug
+
+
+def measure(app: Flask, path: str, runs: int = RUNS) -> tuple[float, float, int, int]:
+    """Return median and worst server time (ms), the number of SQL queries, and the page size in bytes."""
+    client = app.test_client()
+    client.get(path)  # warm-up: templates compiled, thread created
+    times = []
+    with counted() as statements:
+        response = client.get(path)
+    queries = len(statements)
+    assert response.status_code == 200, response.status_code
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), max(times), queries, len(response.data)
+
+
+def bench_discussion(app: Flask, label: str) -> None:
+    print(f"\n## Discussion page ({label})")
+    print(f"{'comments':>9} {'median ms':>10} {'worst ms':>9} {'queries':>8} {'page KB':>8}")
+    for size in SIZES:
+        with app.app_context():
+            slug = fill_discussion(size)
+        with app.app_context():
+            median, worst, queries, size_bytes = measure(app, f"/c/{slug}/discussion")
+            sorted_median, _w, sorted_queries, _s = measure(app, f"/c/{slug}/discussion?sort=helpful", runs=5)
+        print(
+            f"{size:>9,} {median:>10.1f} {worst:>9.1f} {queries:>8} {size_bytes / 1024:>8.0f}"
+            f"   (most helpful: {sorted_median:.1f} ms, {sorted_queries} queries)"
+        )
+
+
+def bench_proposals(app: Flask, label: str) -> None:
+    """Hook for the proposal list and search benchmark (10,000 proposals): added by the proposals work."""
+
+
+BENCHES: list[Callable[[Flask, str], None]] = [bench_discussion, bench_proposals]
+
+
+def _app(uri: str) -> Flask:
+    app = create_app({"CIVIC_ENV": "testing", "SQLALCHEMY_DATABASE_URI": uri, "SERVER_NAME": "civic.bench"})
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def run(uri: str, label: str) -> None:
+    app = _app(uri)
+    for bench in BENCHES:
+        bench(app, label)
+    with app.app_context():
+        db.engine.dispose()  # the PostgreSQL database can then be dropped
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        run(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", "SQLite")
+    server = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if server and server.startswith("postgres"):
+        admin = make_url(normalise_database_url(server))
+        name = f"civic_bench_{secrets.token_hex(3)}"
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            run(admin.set(database=name).render_as_string(hide_password=False), "PostgreSQL")
+        finally:
+            with engine.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
+    else:
+        print("\n(PostgreSQL skipped: set TEST_DATABASE_URL to measure it too)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Read models for the moderator queue and the public log."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from civic.consultations.models import Consultation
+from civic.deliberation.moderation import targets
+from civic.deliberation.moderation.models import Flag, ModerationAction
+from civic.extensions import db
+
+QUEUE_SIZE = 50
+LOG_PAGE = 50
+
+
+@dataclass
+class QueueItem:
+    kind: str
+    target_id: int
+    target: Any
+    count: int
+    first_at: datetime
+    reasons: Counter[str] = field(default_factory=Counter)
+    texts: list[str] = field(default_factory=list)
+
+
+def queue(consultation: Consultation) -> list[QueueItem]:
+    """Return flagged content not yet reviewed, oldest first, with the reasons given (not who gave them)."""
+    rows = db.session.execute(
+        select(Flag.kind, Flag.target_id, func.count(Flag.id), func.min(Flag.created_at))
+        .where(Flag.consultation_id == consultation.id, Flag.resolved.is_(False))
+        .group_by(Flag.kind, Flag.target_id)
+        .order_by(func.min(Flag.created_at), Flag.kind, Flag.target_id)
+        .limit(QUEUE_SIZE)
+    ).all()
+    items = {
+        (kind, target_id): QueueItem(kind, target_id, targets.load(kind, target_id), count, first_at)
+        for kind, target_id, count, first_at in rows
+    }
+    if items:
+        flags = db.session.scalars(
+            select(Flag)
+            .where(
+                Flag.consultation_id == consultation.id,
+                Flag.resolved.is_(False),
+                Flag.target_id.in_({target_id for _kind, target_id in items}),
+            )
+            .order_by(Flag.created_at)
+        )
+        for report in flags:
+            item = items.get((report.kind, report.target_id))
+            if item is not None:
+                item.reasons[report.reason] += 1
+                if report.text:
+                    item.texts.append(report.text)
+    # first_at from an aggregate comes back naive on SQLite: the ORM rows hold aware values.
+    return [item for item in items.values() if item.target is not None]
+
+
+def public_log(consultation: Consultation, page: int = 1) -> tuple[list[ModerationAction], bool]:
+    """Return one page of the consultation's log, newest first, and whether an older page exists."""
+    entries = list(
+        db.session.scalars(
+            select(ModerationAction)
+            .where(ModerationAction.consultation_id == consultation.id)
+            .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
+            .offset((page - 1) * LOG_PAGE)
+            .limit(LOG_PAGE + 1)
+        )
+    )
+    return entries[:LOG_PAGE], len(entries) > LOG_PAGE

@@ -1,0 +1,258 @@
+"""Moderation verbs: flag, hide, restore, sanction; the log is written in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
+
+from civic.accounts.models import User
+from civic.consultations.models import Consultation
+from civic.deliberation.moderation import permissions, targets
+from civic.deliberation.moderation.models import REASONS, Flag, ModerationAction, Sanction
+from civic.errors import Conflict, Forbidden, Invalid, NotFound
+from civic.extensions import db
+from civic.timestamps import utcnow
+
+REASON_TEXT_MAX = 1000
+PUBLIC_REASON_MAX = 1000
+
+
+class Sanctioned(Forbidden):
+    """The person is suspended or banned: the message gives the reason and the end date."""
+
+
+class AlreadyFlagged(Conflict):
+    pass
+
+
+def active_sanction(user: User, now: datetime | None = None) -> Sanction | None:
+    """Return the sanction in force for this person that ends last (open-ended bans first), if any."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(Sanction)
+        .where(
+            Sanction.user_id == user.id,
+            Sanction.lifted.is_(False),
+            or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
+        )
+        .order_by(Sanction.ends_at.is_(None).desc(), Sanction.ends_at.desc())
+        .limit(1)
+    )
+
+
+def ensure_can_post(user: User) -> None:
+    """Raise Sanctioned when the person is suspended or banned; proposals and discussion call this."""
+    sanction = active_sanction(user)
+    if sanction is None:
+        return
+    if sanction.ends_at is None:
+        message = _("Your account has been banned. Reason: %(reason)s", reason=sanction.reason)
+    elif sanction.kind == "ban":
+        message = _(
+            "Your account has been banned until %(date)s. Reason: %(reason)s",
+            date=format_datetime(sanction.ends_at, "medium"),
+            reason=sanction.reason,
+        )
+    else:
+        message = _(
+            "Your account is suspended until %(date)s. Reason: %(reason)s",
+            date=format_datetime(sanction.ends_at, "medium"),
+            reason=sanction.reason,
+        )
+    raise Sanctioned(message)
+
+
+def record(
+    consultation_id: int | None,
+    action: str,
+    kind: str,
+    target_id: int,
+    reason: str = "",
+    actor: User | None = None,
+    ends_at: datetime | None = None,
+) -> ModerationAction:
+    """Add a line to the moderation log in the caller's transaction (the caller commits)."""
+    entry = ModerationAction(
+        consultation_id=consultation_id,
+        action=action,
+        kind=kind,
+        target_id=target_id,
+        reason=reason,
+        actor_id=actor.id if actor is not None else None,
+        ends_at=ends_at,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _target(kind: str, target_id: int) -> Any:
+    target = targets.load(kind, target_id)
+    if target is None:
+        raise NotFound()
+    return target
+
+
+def _consultation_of(target: Any) -> Consultation:
+    consultation = db.session.get(Consultation, target.consultation_id)
+    if consultation is None:
+        raise NotFound()
+    return consultation
+
+
+def _settle_flags(kind: str, target_id: int) -> None:
+    db.session.execute(
+        update(Flag)
+        .where(Flag.kind == kind, Flag.target_id == target_id, Flag.resolved.is_(False))
+        .values(resolved=True)
+    )
+
+
+def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = "") -> Flag:
+    """Record a report; enough distinct reports hide the content until a moderator reviews it."""
+    target = _target(kind, target_id)
+    consultation = _consultation_of(target)
+    if user is None or not permissions.can_flag(user, consultation, target):
+        raise Forbidden(_("You cannot report your own contribution.") if user is not None else None)
+    text = text.strip()
+    if reason not in REASONS:
+        raise Invalid(_("Choose a reason."))
+    if reason == "other" and not text:
+        raise Invalid(_("Say briefly what the problem is."))
+    if len(text) > REASON_TEXT_MAX:
+        raise Invalid(_("At most %(n)d characters.", n=REASON_TEXT_MAX))
+    if target.hidden:
+        raise Conflict(_("This contribution is already hidden."))
+    exists = db.session.scalar(
+        select(Flag.id).where(Flag.kind == kind, Flag.target_id == target_id, Flag.user_id == user.id)
+    )
+    if exists is not None:
+        raise AlreadyFlagged(_("You have already reported this contribution."))
+    report = Flag(
+        consultation_id=consultation.id,
+        kind=kind,
+        target_id=target_id,
+        user_id=user.id,
+        reason=reason,
+        text=text,
+    )
+    db.session.add(report)
+    db.session.flush()
+    count = db.session.scalar(
+        select(func.count(func.distinct(Flag.user_id))).where(
+            Flag.kind == kind, Flag.target_id == target_id, Flag.resolved.is_(False)
+        )
+    )
+    hidden_now = (count or 0) >= consultation.flag_threshold
+    if hidden_now:
+        target.hidden, target.hidden_reason = True, ""
+        record(consultation.id, "auto-hide", kind, target_id)
+    db.session.commit()
+    if hidden_now:
+        targets.changed(kind, target, "hidden")
+    return report
+
+
+def _moderated_target(user: User | None, consultation: Consultation, kind: str, target_id: int) -> Any:
+    if not permissions.can_moderate(user, consultation):
+        raise Forbidden()
+    target = _target(kind, target_id)
+    if target.consultation_id != consultation.id:
+        raise NotFound()
+    return target
+
+
+def hide(user: User | None, consultation: Consultation, kind: str, target_id: int, reason: str) -> None:
+    """Hide content with a public reason shown in its place; the flags raised so far are settled."""
+    target = _moderated_target(user, consultation, kind, target_id)
+    reason = reason.strip()
+    if not reason:
+        raise Invalid(_("Give the public reason shown in place of the content."))
+    if len(reason) > PUBLIC_REASON_MAX:
+        raise Invalid(_("At most %(n)d characters.", n=PUBLIC_REASON_MAX))
+    if target.hidden and target.hidden_reason == reason:
+        raise Conflict(_("This contribution is already hidden."))
+    target.hidden, target.hidden_reason = True, reason
+    _settle_flags(kind, target_id)
+    record(consultation.id, "hide", kind, target_id, reason, user)
+    db.session.commit()
+    targets.changed(kind, target, "hidden")
+
+
+def restore(
+    user: User | None, consultation: Consultation, kind: str, target_id: int, reason: str = ""
+) -> None:
+    """Show hidden content again, or dismiss the flags on visible content."""
+    target = _moderated_target(user, consultation, kind, target_id)
+    was_hidden = target.hidden
+    pending = db.session.scalar(
+        select(func.count(Flag.id)).where(
+            Flag.kind == kind, Flag.target_id == target_id, Flag.resolved.is_(False)
+        )
+    )
+    if not was_hidden and not pending:
+        raise Conflict(_("This contribution is not hidden."))
+    target.hidden, target.hidden_reason = False, ""
+    _settle_flags(kind, target_id)
+    record(consultation.id, "restore", kind, target_id, reason.strip()[:PUBLIC_REASON_MAX], user)
+    db.session.commit()
+    if was_hidden:
+        targets.changed(kind, target, "restored")
+
+
+def sanction(
+    user: User | None,
+    person_id: int,
+    kind: str,
+    reason: str,
+    ends_at: datetime | None,
+    consultation: Consultation | None = None,
+) -> Sanction:
+    """Suspend (until a date) or ban (until a date, or for good) a person; they see the reason."""
+    if user is None or not permissions.can_sanction(user):
+        raise Forbidden()
+    person = db.session.get(User, person_id)
+    if person is None:
+        raise NotFound()
+    if person.id == user.id or person.is_admin:
+        raise Forbidden(_("Site administrators cannot be suspended or banned here."))
+    if kind not in Sanction.KINDS:
+        raise Invalid()
+    reason = reason.strip()
+    if not reason:
+        raise Invalid(_("Give the reason the person will see."))
+    if len(reason) > PUBLIC_REASON_MAX:
+        raise Invalid(_("At most %(n)d characters.", n=PUBLIC_REASON_MAX))
+    if kind == "suspension" and ends_at is None:
+        raise Invalid(_("A suspension needs an end date."))
+    if ends_at is not None and ends_at <= utcnow():
+        raise Invalid(_("The end date must be in the future."))
+    entry = Sanction(user_id=person.id, kind=kind, reason=reason, ends_at=ends_at, created_by=user.id)
+    db.session.add(entry)
+    record(
+        consultation.id if consultation is not None else None,
+        "suspend" if kind == "suspension" else "ban",
+        "user",
+        person.id,
+        reason,
+        user,
+        ends_at,
+    )
+    db.session.commit()
+    return entry
+
+
+def lift(user: User | None, sanction_id: int, consultation: Consultation | None = None) -> None:
+    if not permissions.can_sanction(user):
+        raise Forbidden()
+    entry = db.session.get(Sanction, sanction_id)
+    if entry is None:
+        raise NotFound()
+    if entry.lifted:
+        raise Conflict()
+    entry.lifted = True
+    record(consultation.id if consultation else None, "lift", "user", entry.user_id, "", user)
+    db.session.commit()

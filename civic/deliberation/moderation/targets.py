@@ -1,0 +1,43 @@
+"""What can be flagged and hidden, registered by kind: each feature package registers its own loader.
+
+A loader takes an id and returns the model instance, or None. The instance has `id`, `consultation_id`,
+`author_id`, `hidden`, `hidden_reason`, `moderation_url` and `moderation_excerpt`; optionally
+`moderation_thread_id` (its discussion can then be locked from the queue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Loader = Callable[[int], Any]
+# Called after a hide or restore has been committed, e.g. to announce it on the page in real time.
+Listener = Callable[[Any, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: str
+    loader: Loader
+    on_change: Listener | None = None
+
+
+REGISTRY: dict[str, Target] = {}
+
+
+def register(kind: str, loader: Loader, on_change: Listener | None = None) -> None:
+    """Make a kind of content flaggable and hideable (idempotent for the same kind)."""
+    REGISTRY[kind] = Target(kind, loader, on_change)
+
+
+def load(kind: str, target_id: int) -> Any:
+    """Return the target, or None when the kind is unknown or the target does not exist."""
+    target = REGISTRY.get(kind)
+    return None if target is None else target.loader(target_id)
+
+
+def changed(kind: str, obj: Any, action: str) -> None:
+    target = REGISTRY.get(kind)
+    if target is not None and target.on_change is not None:
+        target.on_change(obj, action)

@@ -1,0 +1,97 @@
+"""Notification verbs: notify someone (in the app, and by e-mail if they asked), mark as read."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from civic.accounts.mail import send_mail
+from civic.accounts.models import User
+from civic.extensions import db
+from civic.notifications.models import Notification
+from civic.timestamps import utcnow
+
+TITLE_MAX = 200
+
+
+def message(kind: str, actor_name: str) -> str:
+    """Return the sentence describing a notification, in the current language."""
+    if kind == "reply":
+        return _("%(name)s replied to your comment", name=actor_name)
+    if kind == "comment":
+        return _("%(name)s commented on your contribution", name=actor_name)
+    if kind == "answer":
+        return _("%(name)s answered your proposal", name=actor_name)
+    return _("%(name)s: new activity", name=actor_name)
+
+
+def notify(
+    user_id: int,
+    kind: str,
+    consultation_id: int | None,
+    url: str,
+    actor_name: str,
+    title: str,
+    commit: bool = True,
+) -> Notification:
+    """Store an in-app notification; with commit=False it joins the caller's transaction.
+
+    Kinds with a sentence of their own: "reply", "comment", "answer". The e-mail, for people who opted
+    in, is sent after the commit (by the caller's commit when commit=False: see send_pending).
+    """
+    title = " ".join(title.split())
+    notice = Notification(
+        user_id=user_id,
+        kind=kind,
+        consultation_id=consultation_id,
+        url=url,
+        actor_name=actor_name[:80],
+        title=title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…",
+    )
+    db.session.add(notice)
+    if commit:
+        db.session.commit()
+        send_email(notice)
+    return notice
+
+
+def send_email(notice: Notification) -> None:
+    """E-mail a stored notification to its recipient, in their language, if they opted in."""
+    user = db.session.get(User, notice.user_id)
+    if user is None or not user.email_notifications:
+        return
+    with force_locale(user.locale):
+        subject = message(notice.kind, notice.actor_name)
+        link = url_for("notifications.index", _external=True)
+        target = notice.url if notice.url.startswith("http") else link.rsplit("/", 1)[0] + notice.url
+        body = "\n\n".join(
+            part
+            for part in (
+                subject,
+                f"« {notice.title} »" if notice.title else "",
+                target,
+                _("You receive this e-mail because you asked for it. Stop it on your account page."),
+            )
+            if part
+        )
+    try:
+        send_mail(user.email, subject, body)
+    except OSError:  # a mail server outage must not lose the in-app notification
+        current_app.logger.exception("notification e-mail to user %s failed", user.id)
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def set_email_notifications(user: User, enabled: bool) -> None:
+    user.email_notifications = enabled
+    db.session.commit()

@@ -1,0 +1,64 @@
+"""Notifications: the list, the unread count in the header, marking read, the e-mail opt-in."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from civic.extensions import db
+from civic.notifications import services
+from civic.notifications.models import Notification
+from tests.conftest import html_text, post_form, sign_in
+from tests.deliberation.factories import discussion_consultation, make_comment, make_thread
+from tests.factories import make_user
+
+
+def test_reply_appears_in_the_list_with_an_unread_count(client: FlaskClient) -> None:
+    author = make_user()
+    thread = make_thread(discussion_consultation())
+    top = make_comment(thread, author)
+    make_comment(thread, make_user(name="Amira Haddad"), "Merci pour ce point", parent=top)
+    sign_in(client, author.email)
+    header = html_text(client.get("/"))
+    assert "(1 non lue)" in header or "(1 unread)" in header
+    page = html_text(client.get("/notifications"))
+    assert "Amira Haddad" in page and "Merci pour ce point" in page
+    post_form(client, "/notifications/read", {}, token_from="/notifications")
+    assert db.session.scalar(select(Notification)).read_at is not None  # type: ignore[union-attr]
+    assert (
+        "unread"
+        not in html_text(client.get("/")).replace("non lue", "unread").split("Notifications", 1)[1][:40]
+    )
+
+
+def test_notifications_need_sign_in(client: FlaskClient) -> None:
+    assert client.get("/notifications").status_code == 302
+
+
+def test_email_only_for_those_who_opted_in(app: Flask, client: FlaskClient) -> None:
+    quiet, keen = make_user(), make_user(locale="en")
+    services.notify(quiet.id, "reply", None, "/x", "Jean", "Bonjour")
+    assert app.extensions["civic_outbox"] == []
+    sign_in(client, keen.email)
+    post_form(client, "/notifications/email", {"email_notifications": "y"}, token_from="/account")
+    db.session.refresh(keen)
+    assert keen.email_notifications
+    services.notify(keen.id, "reply", None, "/discussion/comments/1", "Jean", "Hello")
+    [mail] = app.extensions["civic_outbox"]
+    assert mail["To"] == keen.email and "Jean replied to your comment" in mail["Subject"]
+
+
+def test_opt_out_again(client: FlaskClient) -> None:
+    user = make_user()
+    user.email_notifications = True
+    db.session.commit()
+    sign_in(client, user.email)
+    post_form(client, "/notifications/email", {}, token_from="/account")
+    db.session.refresh(user)
+    assert not user.email_notifications
+
+
+def test_account_page_has_the_toggle(client: FlaskClient) -> None:
+    sign_in(client, make_user().email)
+    assert 'name="email_notifications"' in client.get("/account").get_data(as_text=True)
