@@ -1,9 +1,10 @@
-"""Discussion (and, later, proposal list) page speed: server time and SQL queries for 100 to 10,000 comments.
+"""Discussion and proposal-list speed: server time and SQL queries for 100 to 10,000 comments or proposals.
 
 Run: `.venv/bin/python benchmarks/bench_discussion.py` (SQLite in a temporary file), and also on
 PostgreSQL when TEST_DATABASE_URL or DATABASE_URL names one. It prints one line per size:
 median and worst server time of rendering the discussion page through the Flask test client, and the
-number of SQL queries it cost. The lead's proposal list and search are added in `bench_proposals()`.
+number of SQL queries it cost. Then the same for the
+proposal list (sorts, a filter, searches) with 100 and 10,000 proposals.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from civic import create_app  # noqa: E402
 from civic.accounts.models import User  # noqa: E402
 from civic.consultations.models import Consultation, Phase  # noqa: E402
 from civic.deliberation.discussion.models import Comment, Thread, path_segment  # noqa: E402
+from civic.deliberation.proposals import search  # noqa: E402
+from civic.deliberation.proposals.models import Proposal, Theme  # noqa: E402
 from civic.extensions import db  # noqa: E402
 from civic.text import render_markdown  # noqa: E402
 from civic.timestamps import utcnow  # noqa: E402
@@ -65,6 +68,40 @@ WORDS = [
 ]
 
 
+def _users(count: int) -> list[User]:
+    users = [
+        User(
+            email=f"bench-{secrets.token_hex(4)}@example.org",
+            display_name=f"Personne {i}",
+            password_hash="x",  # noqa: S106 - nobody signs in to the benchmark
+            session_token=secrets.token_hex(8),
+        )
+        for i in range(count)
+    ]
+    db.session.add_all(users)
+    db.session.flush()
+    return users
+
+
+def _consultation(prefix: str, kind: str, components: str) -> Consultation:
+    """An open consultation whose current phase (started yesterday) enables `components`."""
+    now = utcnow()
+    consultation = Consultation(
+        slug=f"{prefix}-{secrets.token_hex(3)}", title_fr="Banc d'essai", status="open"
+    )
+    consultation.phases.append(
+        Phase(
+            kind=kind,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=9),
+            components=components,
+        )
+    )
+    db.session.add(consultation)
+    db.session.flush()
+    return consultation
+
+
 @contextmanager
 def counted() -> Iterator[list[str]]:
     statements: list[str] = []
@@ -97,30 +134,9 @@ def fill_discussion(size: int, seed: int = 4) -> str:
     Shape: about a third top-level; replies go to a recent comment, so threads reach depth 6-10 often.
     """
     rng = random.Random(seed)
-    users = [
-        User(
-            email=f"bench-{secrets.token_hex(4)}@example.org",
-            display_name=f"Personne {i}",
-            password_hash="x",  # noqa: S106 - nobody signs in to the benchmark
-            session_token=secrets.token_hex(8),
-        )
-        for i in range(50)
-    ]
-    db.session.add_all(users)
+    users = _users(50)
     now = utcnow()
-    consultation = Consultation(
-        slug=f"bench-{size}-{secrets.token_hex(3)}", title_fr="Banc d'essai", status="open"
-    )
-    consultation.phases.append(
-        Phase(
-            kind="deliberation",
-            starts_at=now - timedelta(days=1),
-            ends_at=now + timedelta(days=9),
-            components="discussion",
-        )
-    )
-    db.session.add(consultation)
-    db.session.flush()
+    consultation = _consultation(f"bench-{size}", "deliberation", "discussion")
     thread = Thread(consultation_id=consultation.id, kind="consultation", target_id=consultation.id)
     db.session.add(thread)
     db.session.flush()
@@ -193,8 +209,60 @@ def bench_discussion(app: Flask, label: str) -> None:
         )
 
 
+def fill_proposals(size: int, seed: int = 7) -> str:
+    """Create a consultation in its proposals phase with `size` published proposals; return its slug."""
+    rng = random.Random(seed)
+    now = utcnow()
+    users = _users(200)
+    consultation = _consultation(f"bench-p-{size}", "proposals", "proposals discussion")
+    themes = [
+        Theme(consultation_id=consultation.id, name_fr=f"Thème {i}", name_en=f"Theme {i}") for i in range(8)
+    ]
+    db.session.add_all(themes)
+    db.session.flush()
+    for index in range(size):
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 8))).capitalize()
+        body = _body(rng)
+        proposal = Proposal(
+            consultation_id=consultation.id,
+            author_id=users[rng.randrange(len(users))].id,
+            theme_id=themes[rng.randrange(len(themes))].id,
+            title=title[:150],
+            body=body,
+            body_html=str(render_markdown(body)),
+            state="published",
+            support_count=int(rng.expovariate(0.2)),
+            published_at=now - timedelta(minutes=size - index),
+        )
+        db.session.add(proposal)
+        db.session.flush()
+        search.index(proposal)
+        if index % 500 == 0:
+            db.session.commit()
+    db.session.commit()
+    return consultation.slug
+
+
 def bench_proposals(app: Flask, label: str) -> None:
-    """Hook for the proposal list and search benchmark (10,000 proposals): added by the proposals work."""
+    print(f"\n## Proposal list and search ({label})")
+    print(f"{'proposals':>9} {'page':<28} {'median ms':>10} {'worst ms':>9} {'queries':>8}")
+    with app.app_context():
+        search.create_index_structures()
+    for size in (100, 10_000):
+        with app.app_context():
+            slug = fill_proposals(size)
+        with app.app_context():
+            for name, query in [
+                ("newest", ""),
+                ("most supported", "?sort=supported"),
+                ("most discussed", "?sort=discussed"),
+                ("random, page 3", "?sort=random&page=3"),
+                ("theme filter", "?theme=1"),
+                ("search 'bibliothèque'", "?q=biblioth%C3%A8que"),
+                ("search 'library access'", "?q=library+access"),
+            ]:
+                median, worst, queries, _size = measure(app, f"/c/{slug}/proposals{query}", runs=9)
+                print(f"{size:>9,} {name:<28} {median:>10.1f} {worst:>9.1f} {queries:>8}")
 
 
 BENCHES: list[Callable[[Flask, str], None]] = [bench_discussion, bench_proposals]

@@ -70,8 +70,8 @@ def run_migrations_offline():
 
 
 # Search structures that only one database has (created by hand in their migration): the SQLite FTS5
-# table with its shadow tables, and the PostgreSQL expression index. Autogenerate must not drop them.
-SEARCH_OBJECTS = ("proposal_search", "ix_proposals_search_text")
+# table with its shadow tables, and the PostgreSQL stored tsvector column with its GIN index. Autogenerate must not drop them.
+SEARCH_OBJECTS = ("proposal_search", "ix_proposals_search_text", "search_vector")
 
 
 def include_object(obj, name, type_, reflected, compare_to):

@@ -65,9 +65,9 @@ def upgrade():
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposals_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_consultation_id'), ['consultation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_proposals_published_at'), ['published_at'], unique=False)
+        batch_op.create_index('ix_proposals_newest', ['consultation_id', 'published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_state'), ['state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_proposals_support_count'), ['support_count'], unique=False)
+        batch_op.create_index('ix_proposals_supported', ['consultation_id', 'support_count'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_theme_id'), ['theme_id'], unique=False)
 
     op.create_table('proposal_events',
@@ -150,9 +150,9 @@ def downgrade():
     op.drop_table('proposal_events')
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposals_theme_id'))
-        batch_op.drop_index(batch_op.f('ix_proposals_support_count'))
+        batch_op.drop_index('ix_proposals_supported')
         batch_op.drop_index(batch_op.f('ix_proposals_state'))
-        batch_op.drop_index(batch_op.f('ix_proposals_published_at'))
+        batch_op.drop_index('ix_proposals_newest')
         batch_op.drop_index(batch_op.f('ix_proposals_consultation_id'))
         batch_op.drop_index(batch_op.f('ix_proposals_author_id'))
 

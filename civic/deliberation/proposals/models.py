@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Organisation, User
@@ -31,6 +31,11 @@ class Proposal(db.Model):  # type: ignore[name-defined]
     """A citizen's proposal: markdown body, lifecycle state, official answer, supports."""
 
     __tablename__ = "proposals"
+    # The list's sorts walk these indexes in order and stop after one page.
+    __table_args__ = (
+        Index("ix_proposals_newest", "consultation_id", "published_at"),
+        Index("ix_proposals_supported", "consultation_id", "support_count"),
+    )
 
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -58,13 +63,13 @@ class Proposal(db.Model):  # type: ignore[name-defined]
     answer: Mapped[str] = mapped_column(Text, default="")
     answer_html: Mapped[str] = mapped_column(Text, default="")
     # Kept by the services in the same transaction as the supports it counts, for sorting lists.
-    support_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    support_count: Mapped[int] = mapped_column(Integer, default=0)
     hidden: Mapped[bool] = mapped_column(default=False)
     hidden_reason: Mapped[str] = mapped_column(String(300), default="")
     # Accent-free, stemmed French and English words of title and body (see search.py).
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship()

@@ -76,7 +76,7 @@ def proposal_page(consultation: Consultation, user: User | None, wanted: Proposa
     comments = func.coalesce(Thread.comment_count, 0)
     query = query.outerjoin(Thread, and_(Thread.kind == "proposal", Thread.target_id == Proposal.id))
     orders: dict[str, list[Any]] = {
-        "newest": [Proposal.published_at.desc().nulls_first(), Proposal.id.desc()],
+        "newest": [Proposal.published_at.desc(), Proposal.id.desc()],
         "supported": [Proposal.support_count.desc(), Proposal.id.desc()],
         "discussed": [comments.desc(), Proposal.id.desc()],
         "random": [_random_key(wanted.seed), Proposal.id],
