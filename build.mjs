@@ -11,7 +11,12 @@ await build({
   logLevel: "warning",
 });
 await build({
-  entryPoints: { site: "static/src/js/site.js", discussion: "static/src/js/discussion.js" },
+  entryPoints: {
+    site: "static/src/js/site.js",
+    discussion: "static/src/js/discussion.js",
+    ballot: "static/src/js/ballot.js",
+    "poll-live": "static/src/js/poll-live.js",
+  },
   bundle: true,
   minify: true,
   format: "esm",

@@ -14,8 +14,19 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     Without a name, the CIVIC_ENV environment variable decides (development by default).
     """
-    from civic import accounts, cli, consultations, database, errors, i18n, realtime, security, templating, voting
-    from civic import notifications
+    from civic import (
+        accounts,
+        cli,
+        consultations,
+        database,
+        errors,
+        i18n,
+        notifications,
+        realtime,
+        security,
+        templating,
+        voting,
+    )
     from civic.deliberation import discussion, moderation, proposals
     from civic.extensions import csrf, db, limiter, migrate
 

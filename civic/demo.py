@@ -16,6 +16,7 @@ from civic.deliberation.proposals import demo as proposals_demo
 from civic.extensions import db
 from civic.text import render_markdown
 from civic.timestamps import utcnow
+from civic.voting import demo as voting_demo
 
 SLUG = "plan-numerique"
 # Demo accounts only, documented in the README; never used outside the demo database.
@@ -82,7 +83,7 @@ PHASES = [
 ]
 
 # Comments on the first demo proposals: (author, markdown, stance, replies).
-PROPOSAL_COMMENTS = [
+PROPOSAL_COMMENTS: list[list[discussion_demo.DemoComment]] = [
     [
         (
             "citizen@example.org",
@@ -182,9 +183,12 @@ def load() -> str:
     db.session.commit()
     discussion = discussion_demo.load(consultation, users)
     for proposal, comments in zip(proposals, PROPOSAL_COMMENTS, strict=False):
-        discussion_demo.add_comments(consultation, "proposal", proposal.id, proposal.author_id, users, comments)
+        discussion_demo.add_comments(
+            consultation, "proposal", proposal.id, proposal.author_id, users, comments
+        )
+    polls = voting_demo.load(consultation, users)
     return (
         f"Demo loaded: « {consultation.title_fr} » with {len(PHASES)} phases, "
         f"{len(USERS)} accounts (password {PASSWORD!r}: {', '.join(emails)}), "
-        f"{len(ORGANISATIONS)} organisations, {len(proposals)} proposals, {discussion}."
+        f"{len(ORGANISATIONS)} organisations, {len(proposals)} proposals, {discussion}, {polls}."
     )

@@ -91,7 +91,9 @@ def init_app(app: Flask) -> None:
             413: _("What you sent is too large."),
             429: _("Too many attempts. Please wait a moment and try again."),
         }
-        response = make_response(render_error(status, messages.get(status, _("The request could not be completed."))))
+        response = make_response(
+            render_error(status, messages.get(status, _("The request could not be completed.")))
+        )
         if error.response is not None and "Retry-After" in error.response.headers:
             # Flask-Limiter says when the next attempt will be allowed: keep that for the client.
             response.headers["Retry-After"] = error.response.headers["Retry-After"]

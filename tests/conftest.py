@@ -129,7 +129,7 @@ def app(backend: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
             if connection.dialect.name == "sqlite":
-                connection.execute(text(f"DELETE FROM {search.SQLITE_TABLE}"))
+                connection.execute(text(f"DELETE FROM {search.SQLITE_TABLE}"))  # noqa: S608 - a constant
 
 
 @pytest.fixture

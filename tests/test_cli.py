@@ -19,7 +19,10 @@ def test_demo_loads_the_digital_plan(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "plan-numerique"))
     assert consultation is not None
-    assert consultation.title_fr == "Plan numérique pour le Québec" and consultation.title_en == "A Digital Plan for Quebec"
+    assert (
+        consultation.title_fr == "Plan numérique pour le Québec"
+        and consultation.title_en == "A Digital Plan for Quebec"
+    )
     assert [p.kind for p in consultation.phases][:2] == ["information", "proposals"]
 
 
@@ -55,6 +58,8 @@ def test_create_admin_with_generated_password(app: Flask) -> None:
 
 
 def test_create_admin_refuses_a_short_password(app: Flask) -> None:
-    result = app.test_cli_runner().invoke(args=["civic", "create-admin", "boss@example.org", "--password", "short"])
+    result = app.test_cli_runner().invoke(
+        args=["civic", "create-admin", "boss@example.org", "--password", "short"]
+    )
     assert result.exit_code == 2
     assert _count(User) == 0

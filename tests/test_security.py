@@ -108,5 +108,7 @@ def test_behind_a_proxy_the_visitor_address_is_used(app: Flask) -> None:
         seen.append(request.remote_addr or "")
         return "ok"
 
-    proxied.test_client().get("/__addr", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    proxied.test_client().get(
+        "/__addr", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+    )
     assert seen == ["203.0.113.9"]

@@ -91,7 +91,9 @@ def show(slug: str) -> ResponseReturnValue:
         current=current,
         phase_kinds=PHASE_KINDS,
         components=REGISTRY,
-        linked_components=[REGISTRY[n] for n in services.used_components(consultation) if REGISTRY[n].endpoint],
+        linked_components=[
+            REGISTRY[n] for n in services.used_components(consultation) if REGISTRY[n].endpoint
+        ],
         now=datetime.now(UTC),
         can_edit=permissions.can_edit_consultation(user, consultation),
         can_name_moderators=permissions.can_name_moderators(user, consultation),

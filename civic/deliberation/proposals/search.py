@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import snowballstemmer
 from sqlalchemy import Select, func, literal_column, select, text
@@ -92,7 +93,7 @@ def matching(query: str) -> ColumnElement[bool] | None:
         )
         return Proposal.id.in_(ids)
     tsquery = " & ".join("(" + " | ".join(word) + ")" for word in words)
-    vector = literal_column(f"proposals.{POSTGRESQL_COLUMN}")
+    vector: ColumnElement[Any] = literal_column(f"proposals.{POSTGRESQL_COLUMN}")
     return vector.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), tsquery))
 
 

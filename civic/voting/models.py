@@ -1,0 +1,156 @@
+"""Polls in a consultation: options, who may vote, who voted, the ballots (a hash chain), the result.
+
+Secrecy lives in the schema: `Participation` (who voted) and `Ballot` (what was voted) share no id and
+no timestamp. A participation's key is (poll, person) with no surrogate id and, on SQLite, no rowid,
+so not even storage order tells in what order people voted; ballot ids are random. The only link is the
+`voter_tag` a poll that allows changes needs to find the ballot a new one replaces: an HMAC of the
+person under a key derived from the server secret, which is never stored in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import Organisation, User
+from civic.extensions import db
+from civic.timestamps import UTCDateTime, utcnow
+
+poll_organisations = Table(
+    "poll_organisations",
+    db.metadata,
+    Column("poll_id", Integer, ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+poll_invitees = Table(
+    "poll_invitees",
+    db.metadata,
+    Column("poll_id", Integer, ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Poll(db.Model):  # type: ignore[name-defined]
+    """A question put to a vote in a consultation, with its method, dates, eligibility and secrecy."""
+
+    __tablename__ = "polls"
+
+    ELIGIBILITIES = ("registered", "organisations", "invited")
+    SECRECIES = ("secret", "public")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    question_fr: Mapped[str] = mapped_column(String(300), default="")
+    question_en: Mapped[str] = mapped_column(String(300), default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    description_html_fr: Mapped[str] = mapped_column(Text, default="")
+    description_html_en: Mapped[str] = mapped_column(Text, default="")
+    # A name of civic.voting.counting.registry.METHODS, or "consent".
+    method: Mapped[str] = mapped_column(String(30))
+    seats: Mapped[int] = mapped_column(Integer, default=1)
+    rules_preset: Mapped[str] = mapped_column(String(30), default="default")
+    # Highest score or grade on score, STAR and majority-judgment ballots (the lowest is 0).
+    max_score: Mapped[int] = mapped_column(Integer, default=5)
+    # Consent: this many blocks stop a proposal.
+    block_threshold: Mapped[int] = mapped_column(Integer, default=1)
+    # Tie-breaks by lot draw from this seed, fixed when the poll is created and published with the result.
+    seed: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    eligibility: Mapped[str] = mapped_column(String(20), default="registered")
+    secrecy: Mapped[str] = mapped_column(String(10), default="secret")
+    allow_changes: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The chain: its length and the hash of its last record. Casting locks this row to append.
+    chain_length: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64), default="")
+    voter_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Set once, when the poll is counted; the result never changes afterwards.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eligible_count: Mapped[int | None] = mapped_column(Integer)
+    result_json: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    options: Mapped[list[PollOption]] = relationship(
+        back_populates="poll", cascade="all, delete-orphan", order_by="PollOption.position"
+    )
+    organisations: Mapped[list[Organisation]] = relationship(
+        secondary=poll_organisations, order_by=Organisation.name
+    )
+    invitees: Mapped[list[User]] = relationship(secondary=poll_invitees, order_by=User.display_name)
+
+
+class PollOption(db.Model):  # type: ignore[name-defined]
+    """One option of a poll (free text in French and English), in the order the poll lists them."""
+
+    __tablename__ = "poll_options"
+    __table_args__ = (UniqueConstraint("poll_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    label_fr: Mapped[str] = mapped_column(String(200), default="")
+    label_en: Mapped[str] = mapped_column(String(200), default="")
+
+    poll: Mapped[Poll] = relationship(back_populates="options")
+
+    @property
+    def name(self) -> str:
+        """The option's name in counts and ballot files: its French label, else its English one."""
+        return self.label_fr or self.label_en
+
+
+class Participation(db.Model):  # type: ignore[name-defined]
+    """That a person voted in a poll: nothing else, no id, no time (see the module docstring).
+
+    The primary key (poll, person) is the one-ballot-per-person guarantee under concurrency.
+    `form_nonce` is the hash of the last ballot form they sent, so a replayed form is refused.
+    """
+
+    __tablename__ = "poll_participations"
+    # No rowid on SQLite: rows are stored in key order, not in the order people voted.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    form_nonce: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Ballot(db.Model):  # type: ignore[name-defined]
+    """One record of a poll's append-only hash chain: a ballot as cast, with its receipt code.
+
+    `choice` is canonical JSON: option positions in rank order (ranked methods), one score or
+    None per option (cardinal methods), one response or None per option (consent).
+    `record_hash` = SHA-256 of previous_hash, id, choice and receipt (see services.record_hash).
+    """
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("poll_id", "position"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, never sequential
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    choice: Mapped[str] = mapped_column(Text)
+    receipt: Mapped[str] = mapped_column(String(24), index=True)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))
+    # Only when the poll allows changes: finds the ballot a new one replaces (the last one counts).
+    voter_tag: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Only on public polls (named ballots); kept as NULL if the account goes, so the chain stays whole.
+    voter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    voter: Mapped[User | None] = relationship()

@@ -1,0 +1,184 @@
+"""Read models for the results and audit pages, from the stored result document and ballots."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from civic.extensions import db
+from civic.i18n import localized
+from civic.voting import services
+from civic.voting.models import Ballot, Poll
+
+MJ_GRADES = [
+    _l("To reject"),
+    _l("Poor"),
+    _l("Fair"),
+    _l("Good"),
+    _l("Very good"),
+    _l("Excellent"),
+]
+CONSENT_RESPONSES = [
+    ("agree", _l("I agree")),
+    ("abstain", _l("I abstain")),
+    ("disagree", _l("I disagree")),
+    ("block", _l("I block")),
+]
+CONDORCET = ("schulze", "ranked-pairs", "copeland", "minimax")
+SEQUENTIAL = ("irv", "stv", "plurality", "borda")
+
+
+@dataclass(slots=True)
+class ResultsView:
+    """What the results page shows: labels already in the reader's language."""
+
+    family: str
+    labels: list[str]
+    winners: list[str]
+    counts: dict[str, int | None]
+    result: dict[str, Any]
+    chain: dict[str, Any]
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    pairwise: list[list[int]] | None = None
+    heat: list[list[str]] = field(default_factory=list)
+    paths: list[list[int]] | None = None
+    locked: list[list[Any]] = field(default_factory=list)
+    skipped: list[list[Any]] = field(default_factory=list)
+    scale: list[int] = field(default_factory=list)
+    grade_labels: list[str] = field(default_factory=list)
+    distribution: list[list[int]] = field(default_factory=list)
+    blanks: list[int] = field(default_factory=list)
+    consent: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _heat(margin: int, biggest: int) -> str:
+    """A class from heat-loss-3 to heat-win-3 for a margin (the number is always printed too)."""
+    if margin == 0 or biggest == 0:
+        return "heat-even"
+    level = min(3, 1 + (3 * abs(margin) - 1) // biggest)
+    return f"heat-{'win' if margin > 0 else 'loss'}-{level}"
+
+
+def results_view(poll: Poll, document: dict[str, Any]) -> ResultsView:
+    result = document["result"]
+    names: list[str] = result["candidates"]
+    label_of = {o.name: localized(o, "label") for o in poll.options}
+    labels = [label_of.get(n, n) for n in names]
+    rounds = result["rounds"]
+    exhausted = rounds[-1]["exhausted"] if rounds and poll.method in ("irv", "stv") else None
+    counts: dict[str, int | None] = {
+        "eligible": poll.eligible_count,
+        "voters": poll.voter_count,
+        "cast": result["ballots"]["cast"],
+        "valid": result["ballots"]["valid"],
+        "set_aside": result["ballots"]["set_aside"],
+        "exhausted": exhausted if isinstance(exhausted, int) else None,
+    }
+    view = ResultsView(
+        family="",
+        labels=labels,
+        winners=[label_of.get(n, n) for n in result["winners"]],
+        counts=counts,
+        result=result,
+        chain=document["chain"],
+    )
+    if isinstance(exhausted, str):  # an exact fraction: shown as the library wrote it
+        view.counts["exhausted"] = None
+        view.result = {**result, "exhausted_text": exhausted}
+    kind = services.kind_of(poll)
+    detail = result["detail"]
+    if poll.method in CONDORCET:
+        view.family = "condorcet"
+        view.pairwise = result["pairwise"]
+        matrix = result["pairwise"] or []
+        margins = [[matrix[a][b] - matrix[b][a] for b in range(len(names))] for a in range(len(names))]
+        biggest = max((abs(m) for row in margins for m in row), default=0)
+        view.heat = [
+            ["" if a == b else _heat(margins[a][b], biggest) for b in range(len(names))]
+            for a in range(len(names))
+        ]
+        view.paths = detail.get("strongest_paths")
+        view.locked = [[label_of.get(w, w), label_of.get(lo, lo), m] for w, lo, m in detail.get("locked", [])]
+        view.skipped = [
+            [label_of.get(w, w), label_of.get(lo, lo), m] for w, lo, m in detail.get("skipped", [])
+        ]
+    elif kind in ("scores", "approval"):
+        view.family = "cardinal"
+        view.scale = detail.get("scale", [])
+        if poll.method == "majority-judgment":
+            view.grade_labels = [str(g) for g in MJ_GRADES[: len(view.scale)]]
+        elif kind == "approval":
+            view.grade_labels = [str(_l("Not approved")), str(_l("Approved"))]
+        else:
+            view.grade_labels = [str(s) for s in view.scale]
+        view.distribution = [detail["distribution"][n] for n in names]
+        view.blanks = [detail["blanks"][n] for n in names]
+    elif kind == "consent":
+        view.family = "consent"
+        view.consent = [
+            {"label": label_of.get(n, n), **detail["responses"][n], **detail["outcome"][n]} for n in names
+        ]
+    else:
+        view.family = "sequential"
+    view.rounds = [
+        {
+            **r,
+            "rows": [
+                (
+                    label_of.get(n, n),
+                    r["tallies"].get(n),
+                    r["transfers"].get(n),
+                    n in r["elected"],
+                    n in r["eliminated"],
+                )
+                for n in names
+                if n in r["tallies"]
+            ],
+        }
+        for r in rounds
+    ]
+    return view
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    receipt: str
+    marks: list[tuple[str, str]]
+    counted: bool
+    voter: str | None
+
+
+def audit_rows(poll: Poll) -> list[AuditRow]:
+    """The counted ballots, by receipt code, in words: ranks, scores or answers per option."""
+    ballots = services.counted_ballots(poll)
+    voters: dict[str, str] = {}
+    if poll.secrecy == "public":
+        named = db_ballots_with_voters(poll)
+        voters = {b.id: b.voter.display_name for b in named if b.voter is not None}
+    labels = [localized(o, "label") for o in poll.options]
+    kind = services.kind_of(poll)
+    answers = dict(CONSENT_RESPONSES)
+    rows = []
+    for ballot in ballots:
+        choice = json.loads(ballot.choice)
+        if kind == "ranked":
+            marks = [(str(rank), labels[i]) for rank, i in enumerate(choice, start=1)]
+        elif kind == "consent":
+            marks = [(labels[i], str(answers[r])) for i, r in enumerate(choice) if r]
+        else:
+            marks = [(labels[i], str(s)) for i, s in enumerate(choice) if s is not None]
+        rows.append(AuditRow(ballot.receipt, marks, True, voters.get(ballot.id)))
+    return rows
+
+
+def db_ballots_with_voters(poll: Poll) -> list[Ballot]:
+    return list(
+        db.session.scalars(
+            select(Ballot).where(Ballot.poll_id == poll.id).options(selectinload(Ballot.voter))
+        )
+    )
