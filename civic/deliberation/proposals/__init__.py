@@ -14,10 +14,17 @@ def _load(proposal_id: int) -> object | None:
     return db.session.get(Proposal, proposal_id)
 
 
+def _on_moderation(proposal: object, action: str) -> None:
+    """A hidden proposal's discussion is locked with it, and opens again when it is restored."""
+    from civic.deliberation.proposals.services import lock_discussion
+
+    lock_discussion(proposal, locked=action == "hidden")  # type: ignore[arg-type]
+
+
 def init_app(app: Flask) -> None:
     from civic.deliberation.moderation import targets
     from civic.deliberation.proposals.views import bp
 
     app.register_blueprint(bp)
     components.attach("proposals", "proposals.index")
-    targets.register("proposal", _load)
+    targets.register("proposal", _load, _on_moderation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Organisation, User
@@ -91,6 +91,14 @@ class Proposal(db.Model):  # type: ignore[name-defined]
     @property
     def moderation_excerpt(self) -> str:
         return self.title
+
+    @property
+    def moderation_thread_id(self) -> int | None:
+        from civic.deliberation.discussion.models import Thread
+
+        return db.session.scalar(
+            select(Thread.id).where(Thread.kind == "proposal", Thread.target_id == self.id)
+        )
 
 
 class ProposalVersion(db.Model):  # type: ignore[name-defined]

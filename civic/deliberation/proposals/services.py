@@ -167,11 +167,23 @@ def publish_proposal(user: User | None, proposal: Proposal) -> None:
 
 
 def withdraw_proposal(user: User | None, proposal: Proposal) -> None:
+    """Withdraw an open proposal; its discussion is locked (what was said stays readable)."""
     if not permissions.can_withdraw_proposal(user, proposal):
         raise ProposalClosed(_("Only the author can withdraw a proposal that is still open."))
     proposal.state = Proposal.WITHDRAWN
     _record(proposal, user, "state", Proposal.WITHDRAWN)
     db.session.commit()
+    lock_discussion(proposal, locked=True)
+
+
+def lock_discussion(proposal: Proposal, locked: bool) -> None:
+    """Lock or reopen a proposal's discussion on the system's behalf (hidden or withdrawn proposals)."""
+    from civic.deliberation.discussion import services as discussion
+
+    thread = discussion.thread_for(
+        proposal.consultation, "proposal", proposal.id, owner_id=proposal.author_id
+    )
+    discussion.set_locked(thread, locked, actor=None)
 
 
 def support(user: User | None, proposal: Proposal) -> None:

@@ -160,3 +160,31 @@ def test_author_withdraws_an_open_proposal_only(app: object) -> None:
     assert proposal.state == "withdrawn"
     with pytest.raises(Conflict):
         services.withdraw_proposal(author, proposal)
+
+
+def test_hiding_a_proposal_locks_its_discussion_and_restoring_reopens_it(app: object) -> None:
+    from civic.deliberation.discussion import services as discussion
+    from civic.deliberation.moderation import services as moderation
+
+    moderator = make_user()
+    consultation = make_consultation(moderators=[moderator])
+    proposal = make_proposal(consultation, make_user())
+    thread = discussion.thread_for(consultation, "proposal", proposal.id, proposal.author_id)
+    moderation.hide(moderator, consultation, "proposal", proposal.id, "Hors sujet")
+    db.session.refresh(thread)
+    assert proposal.hidden and thread.locked
+    with pytest.raises(Conflict):
+        discussion.post_comment(make_user(), thread, "Encore un mot", None, None)
+    moderation.restore(moderator, consultation, "proposal", proposal.id)
+    db.session.refresh(thread)
+    assert not thread.locked
+
+
+def test_withdrawn_proposal_discussion_is_locked(app: object) -> None:
+    from civic.deliberation.discussion import services as discussion
+
+    author = make_user()
+    consultation = make_consultation()
+    proposal = make_proposal(consultation, author)
+    services.withdraw_proposal(author, proposal)
+    assert discussion.thread_for(consultation, "proposal", proposal.id).locked
