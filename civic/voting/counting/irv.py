@@ -14,9 +14,12 @@ ones included), and who is eliminated at its end or elected in it.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from civic.voting.counting.model import Election
+import numpy as np
+import numpy.typing as npt
+
+from civic.voting.counting.model import Election, small_int
 from civic.voting.counting.profile import Array, strict_table
 from civic.voting.counting.result import Number, Result, Round
 from civic.voting.counting.rules import Rules
@@ -28,7 +31,8 @@ class _Ballots:
 
     def __init__(self, table: Array, counts: Array, n: int) -> None:
         # Pad with n (the exhausted pile) so that a pointer always lands on a valid column.
-        self.rankings = np.where(table >= 0, table, n)
+        self.rankings: npt.NDArray[np.integer[Any]] = table.astype(small_int(n))
+        self.rankings[self.rankings < 0] = n
         self.counts = counts
         self.position = np.zeros(len(counts), dtype=np.int64)
         self.top = self.rankings[:, 0].copy()

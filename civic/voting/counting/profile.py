@@ -6,11 +6,12 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from civic.voting.counting.model import OVERVOTE, WRITE_IN, Election, Rank
+from civic.voting.counting.model import OVERVOTE, WRITE_IN, BallotTable, Election, Rank, has_repeats
 from civic.voting.counting.result import BallotSummary
 from civic.voting.counting.rules import Rules
 
@@ -157,6 +158,7 @@ _OVER_FIRST = -7  # an overvote under "set-aside-if-first"
 _SLOW = -8  # anything else: read this ballot with `_read`
 
 Array = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.integer[Any]]
 
 
 @dataclass(slots=True)
@@ -178,7 +180,8 @@ class LevelTable:
     """Distinct valid weak rankings as levels: `levels[d, c]` is the rank (0 = top) of candidate c.
 
     Candidates a ranking leaves out (including withdrawn ones) get level n = len(candidates), below
-    every ranked candidate and equal to each other. Equal ranks share a level. Rows are sorted.
+    every ranked candidate and equal to each other. Equal ranks share a level. Rows come in an order
+    that depends only on their content, never on the order of the ballots.
     """
 
     candidates: list[str]
@@ -202,6 +205,9 @@ def _codes(election: Election, rules: Rules) -> dict[Rank, int]:
 
 def _code_matrix(election: Election, rules: Rules) -> tuple[Array, Array]:
     """Return (codes, counts): one row per ballot as cast, one column per rank, padded with _STOP."""
+    table = election.fast_table()
+    if table is not None:
+        return _table_codes(table, election, rules), np.asarray(table.counts, dtype=np.int64)
     ballots = election.ballots
     ranks = list(map(attrgetter("ranks"), ballots))
     counts = np.fromiter(map(attrgetter("count"), ballots), dtype=np.int64, count=len(ballots))
@@ -221,13 +227,41 @@ def _code_matrix(election: Election, rules: Rules) -> tuple[Array, Array]:
     return matrix, counts
 
 
+def _table_codes(table: BallotTable, election: Election, rules: Rules) -> Array:
+    codes = _codes(election, rules)
+    # Index 0 of the look-up table is the -1 padding; index c + 1 is candidate c.
+    lookup = np.array([_STOP] + [codes[(c,)] for c in range(len(election.candidates))], dtype=np.int64)
+    rows, width = table.ranks.shape
+    matrix = np.full((rows, width + 1), _STOP, dtype=np.int64)
+    matrix[:, :width] = lookup[table.ranks.astype(np.int64) + 1]
+    return matrix
+
+
+def _plain_table(election: Election) -> BallotTable | None:
+    """Return the election's table if every ballot reads exactly as cast under any rules."""
+    table = election.fast_table()
+    if table is None or not table.distinct_marks:
+        return None
+    if any(0 <= c < len(election.candidates) for c in election.withdrawn):
+        return None
+    return table
+
+
+def _used_columns(ranks: npt.NDArray[np.integer]) -> npt.NDArray[np.integer]:
+    """Drop trailing columns that hold no mark."""
+    width = ranks.shape[1]
+    while width and not bool((ranks[:, width - 1] >= 0).any()):
+        width -= 1
+    return ranks[:, :width]
+
+
 def _run_rules(matrix: Array, n: int, rules: Rules) -> tuple[Array, Array, Array]:
     """Apply the reading rules to coded ballots: return (rankings padded with -1, set aside, slow)."""
     count, width = matrix.shape
     slow = (matrix == _SLOW).any(axis=1)
     stop = matrix == _STOP
     plain = bool(((matrix >= 0) | stop).all()) and not bool((stop[:, :-1] & ~stop[:, 1:]).any())
-    if plain and not _has_repeats(matrix):
+    if plain and not has_repeats(np.where(matrix >= 0, matrix, -1)):
         # Every rank names one candidate, none twice: each ballot reads exactly as cast.
         return np.where(matrix >= 0, matrix, -1), np.zeros(count, dtype=bool), slow
     out = np.full((count, width), -1, dtype=np.int64)
@@ -260,32 +294,36 @@ def _run_rules(matrix: Array, n: int, rules: Rules) -> tuple[Array, Array, Array
     return out, aside, slow
 
 
-def _has_repeats(matrix: Array) -> bool:
-    if matrix.max(initial=0) < 63:
-        # A row repeats a candidate iff adding its candidates' bits carries, i.e. differs from or-ing them.
-        bits = np.where(matrix >= 0, np.left_shift(1, np.maximum(matrix, 0)), 0)
-        return bool((bits.sum(axis=1) != np.bitwise_or.reduce(bits, axis=1)).any())
-    ordered = np.sort(matrix, axis=1)
-    return bool(((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)).any())
+def _merge_rows(rows: IntArray, counts: Array, base: int) -> tuple[IntArray, Array]:
+    """Merge identical rows (values in -1..base-2) and sum their counts exactly; rows come out sorted.
 
-
-def _merge_rows(rows: Array, counts: Array, base: int) -> tuple[Array, Array]:
-    """Merge identical rows (values in -1..base-2) and sum their counts exactly; rows come out sorted."""
+    The merged rows keep the integer type of `rows`.
+    """
+    width = rows.shape[1]
     if len(rows) == 0:
-        return rows, counts
-    if base ** rows.shape[1] < 2**63:
+        return rows.copy(), counts
+    if base**width < 2**63:
+        # Each row as one integer in base `base` (digits value + 1): sorting integers is far cheaper
+        # than sorting rows, and the order is the same.
+        columns = np.ascontiguousarray(rows.T)
         keys = np.zeros(len(rows), dtype=np.int64)
-        for column in rows.T:
+        for column in columns:
             keys *= base
-            keys += column + 1
+            keys += column
+        keys += sum(base**j for j in range(width))
         order = np.argsort(keys)
         ordered = keys[order]
-        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        changes = ordered[1:] != ordered[:-1]
     else:
         order = np.lexsort(rows.T[::-1])
         ordered_rows = rows[order]
-        starts = np.flatnonzero(np.concatenate(([True], (ordered_rows[1:] != ordered_rows[:-1]).any(axis=1))))
-    return rows[order[starts]], np.add.reduceat(counts[order], starts)
+        changes = (ordered_rows[1:] != ordered_rows[:-1]).any(axis=1)
+    starts = np.flatnonzero(np.concatenate(([True], changes)))
+    if bool((counts == 1).all()):
+        merged = np.diff(np.append(starts, len(rows))).astype(np.int64)
+    else:
+        merged = np.add.reduceat(counts[order], starts)
+    return rows[order[starts]], merged
 
 
 def _check_indices(values: Array, n: int) -> None:
@@ -324,6 +362,15 @@ def strict_table(election: Election, rules: Rules) -> RankingTable:
     Gives the rankings and counts that `_read` and merging give, in sorted order.
     """
     n = len(election.candidates)
+    plain = _plain_table(election)
+    if plain is not None:
+        rows, merged = _merge_rows(_used_columns(plain.ranks), plain.counts, n + 1)
+        table = np.full((len(rows), rows.shape[1] + 1), -1, dtype=np.int64)
+        table[:, :-1] = rows
+        summary = BallotSummary(
+            cast=int(plain.counts.sum()), valid=int(plain.counts.sum()), distinct=len(rows)
+        )
+        return RankingTable(list(election.candidates), table, merged, summary)
     matrix, counts = _code_matrix(election, rules)
     out, aside, slow = _run_rules(matrix, n, rules)
     read, slow_aside = _read_slow(election, rules, np.flatnonzero(slow), strict=True)
@@ -339,22 +386,37 @@ def strict_table(election: Election, rules: Rules) -> RankingTable:
     return RankingTable(list(election.candidates), table, merged, _summary(counts, aside, len(merged)))
 
 
+def _levels(rankings: IntArray, n: int) -> Array:
+    """Turn strict rankings (-1 padded, no repeats) into level rows: position, or n if unranked."""
+    cells = len(rankings) * n
+    # One spare cell at the end takes the writes of unmarked positions, so no cell needs a filter.
+    buffer = np.full(cells + 1, n, dtype=np.int64)
+    starts = np.arange(0, cells, n, dtype=np.int64)
+    for position in range(rankings.shape[1]):
+        column = rankings[:, position]
+        buffer[np.where(column >= 0, starts + column, cells)] = position
+    return buffer[:cells].reshape(len(rankings), n)
+
+
 def weak_levels(election: Election, rules: Rules) -> LevelTable:
     """Read every ballot keeping equal ranks and merge identical ones, as a level array (the fast path).
 
     Gives the rankings and counts that `_read` and merging give, in sorted order.
     """
     n = len(election.candidates)
+    plain = _plain_table(election)
+    if plain is not None:
+        # Merge the rankings first: level rows then follow from distinct rankings only.
+        rows, merged = _merge_rows(_used_columns(plain.ranks), plain.counts, n + 1)
+        cast = int(plain.counts.sum())
+        summary = BallotSummary(cast=cast, valid=cast, distinct=len(rows))
+        return LevelTable(list(election.candidates), _levels(rows, n), merged, summary)
     matrix, counts = _code_matrix(election, rules)
     out, aside, slow = _run_rules(matrix, n, rules)
     read, slow_aside = _read_slow(election, rules, np.flatnonzero(slow), strict=False)
     aside[slow_aside] = True
     _check_indices(out, n)
-    levels = np.full((len(out), n + 1), n, dtype=np.int64)
-    # Unmarked cells write into the spare column n, which is dropped below.
-    columns = np.broadcast_to(np.arange(out.shape[1], dtype=np.int64), out.shape)
-    np.put_along_axis(levels, np.where(out >= 0, out, n), columns, axis=1)
-    levels = levels[:, :n]
+    levels = _levels(out, n)
     for row, reading in read.items():
         levels[row] = n
         for level, rank in enumerate(reading):
@@ -363,4 +425,9 @@ def weak_levels(election: Election, rules: Rules) -> LevelTable:
             levels[row, list(rank)] = level
     keep = ~aside
     merged_levels, merged = _merge_rows(levels[keep], counts[keep], n + 2)
-    return LevelTable(list(election.candidates), merged_levels, merged, _summary(counts, aside, len(merged)))
+    return LevelTable(
+        list(election.candidates),
+        merged_levels.astype(np.int64, copy=False),
+        merged,
+        _summary(counts, aside, len(merged)),
+    )

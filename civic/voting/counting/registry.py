@@ -88,11 +88,13 @@ def count(
         raise WrongBallots(f"{name} counts scored ballots (a score .csv), not ranked ballots")
     if found.ballots == "ranked" and isinstance(election, ScoreElection):
         raise WrongBallots(f"{name} counts ranked ballots (.blt, PrefLib, or a cast-vote record), not scores")
-    if seats is not None:
-        if seats < 1:
-            raise ValueError(f"seats must be at least 1, not {seats}")
-        election = replace(election, seats=seats)
+    if seats is not None and seats < 1:
+        raise ValueError(f"seats must be at least 1, not {seats}")
     function = entry_point(name)
     if found.takes_seats:
-        return function(election, rules, seats=election.seats)
+        return function(election, rules, seats=election.seats if seats is None else seats)
+    if seats is not None and found.ballots == "scores":
+        # Cardinal methods read election.seats. Ranked single-winner methods ignore it, and copying
+        # an election held as a BallotTable would build a million ballot objects for nothing.
+        election = replace(election, seats=seats)
     return function(election, rules)

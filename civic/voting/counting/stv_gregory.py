@@ -86,7 +86,6 @@ class GregoryCount:
         self.loss: Value = 0
         self.rounds: list[Round] = []
         self.history: list[dict[int, Value]] = []
-        self._columns = np.arange(ballots.width)
 
     # -- moving papers ---------------------------------------------------------------------------
 
@@ -94,23 +93,51 @@ class GregoryCount:
         """Give papers to their next open preference after `pos`; return the value moved or exhausted."""
         if len(rows) == 0:
             return 0
-        sub = self.ballots.matrix[rows]
-        ok = self.open_[sub] & (self._columns[None, :] > pos[:, None])
-        nxt = ok.argmax(axis=1)
-        picked = np.arange(len(rows))
-        has = ok[picked, nxt]
-        dest = np.where(has, sub[picked, nxt], -1)
-        gone = int(counts[~has].sum()) * value
-        self.exhausted += gone
-        moved: Value = gone
-        for d in np.unique(dest[has]).tolist():
-            mask = dest == d
-            parcel = Parcel(rows[mask], nxt[mask].astype(np.int64), counts[mask], value, len(self.rounds) + 1)
-            amount = parcel.papers * value
-            self.holdings[d].append(parcel)
+        matrix, pad = self.ballots.matrix, self.ballots.pad
+        # Walk each paper along its ranking until an open candidate or the padding (every row ends in
+        # padding): most papers need one step, so this touches far fewer cells than the whole rows.
+        nxt = pos + 1
+        dest = matrix[rows, nxt]
+        pending = np.flatnonzero(~self.open_[dest] & (dest != pad))
+        while pending.size:
+            nxt[pending] += 1
+            dest[pending] = matrix[rows[pending], nxt[pending]]
+            pending = pending[~self.open_[dest[pending]] & (dest[pending] != pad)]
+        order = np.argsort(dest, kind="stable")
+        ordered = dest[order]
+        found = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        bounds = np.append(found, len(ordered)).tolist()
+        moved: Value = 0
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            d = int(ordered[start])
+            picked = order[start:stop]
+            papers = int(counts[picked].sum())
+            amount = papers * value
+            moved += amount
+            if d == pad:
+                self.exhausted += amount
+                continue
+            self.holdings[d].append(
+                Parcel(rows[picked], nxt[picked], counts[picked], value, len(self.rounds) + 1)
+            )
             self.tally[d] += amount
             step.add(d, amount)
-            moved += amount
+        return moved
+
+    def _route_parcels(self, parcels: list[tuple[Parcel, Value]], step: _Step) -> Value:
+        """Route parcels, each at its new value; parcels of equal value travel together (same result)."""
+        by_value: dict[Value, list[Parcel]] = {}
+        for parcel, value in parcels:
+            by_value.setdefault(value, []).append(parcel)
+        moved: Value = 0
+        for value, group in by_value.items():
+            if len(group) == 1:
+                rows, pos, counts = group[0].rows, group[0].pos, group[0].counts
+            else:
+                rows = np.concatenate([p.rows for p in group])
+                pos = np.concatenate([p.pos for p in group])
+                counts = np.concatenate([p.counts for p in group])
+            moved += self._route(rows, pos, counts, value, step)
         return moved
 
     def _start(self) -> None:
@@ -129,10 +156,7 @@ class GregoryCount:
             last = max(p.step for p in parcels)
             parcels = [p for p in parcels if p.step == last]
             total = sum((p.papers * p.value for p in parcels), start=0)
-        sent: Value = 0
-        for parcel in parcels:
-            value = self.scale.ratio(surplus * parcel.value, total)
-            sent += self._route(parcel.rows, parcel.pos, parcel.counts, value, step)
+        sent = self._route_parcels([(p, self.scale.ratio(surplus * p.value, total)) for p in parcels], step)
         self.holdings[candidate] = []
         self.loss += surplus - sent
         self.tally[candidate] = self.threshold.keep
@@ -147,8 +171,7 @@ class GregoryCount:
         name = self.names[candidate]
         if not self.last_parcel:
             step = _Step(eliminated=[candidate], note=f"exclusion of {name}")
-            for parcel in parcels:
-                self._route(parcel.rows, parcel.pos, parcel.counts, parcel.value, step)
+            self._route_parcels([(p, p.value) for p in parcels], step)
             step.add(candidate, -self.tally[candidate])
             self.tally[candidate] = 0
             self._finish(step)
@@ -157,10 +180,9 @@ class GregoryCount:
         for i, value in enumerate(values):
             step = _Step(eliminated=[candidate] if i == 0 else [])
             step.note = f"exclusion of {name}: papers of value {self.scale.shown(value)}"
-            moved: Value = 0
-            for parcel in (p for p in parcels if p.value == value):
-                moved += parcel.papers * value
-                self._route(parcel.rows, parcel.pos, parcel.counts, value, step)
+            group = [p for p in parcels if p.value == value]
+            moved: Value = sum((p.papers * value for p in group), start=0)
+            self._route_parcels([(p, value) for p in group], step)
             self.tally[candidate] -= moved
             step.add(candidate, -moved)
             self._finish(step)

@@ -6,6 +6,10 @@ UTF-8 byte-order mark, no final newline, optional ballot ids "(id)" before the w
 names and title quoted or not, doubled quotes inside quoted names, a name followed by a quoted party
 ("Name" "Party", read as "Name (Party)"), candidate names given only in "# ALTERNATIVE NAME i:"
 comments, and stray commas. Runs of white space inside names are collapsed to one space.
+
+A large file whose ballot lines are all plain ("weight c1 c2 ... 0", single spaces, nothing else) is
+read in bulk with numpy into a `BallotTable` (one row per line, merged when counted); anything else
+goes line by line through the tolerant parser, which also finds and names any error.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from __future__ import annotations
 import gc
 import re
 from collections import Counter
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from civic.voting.counting.formats.errors import FormatError
 from civic.voting.counting.formats.source import Destination, Progress, Source, load_text, write_text
-from civic.voting.counting.model import Election, Rank, RankedBallot
+from civic.voting.counting.model import BallotTable, Election, Rank, RankedBallot, small_int
 
 _COMMENT_NAME = re.compile(
     r"^[ \t]*#[ \t]*ALTERNATIVE NAME[ \t]+(\d+)[ \t]*:(.*)$", re.MULTILINE | re.IGNORECASE
@@ -220,12 +228,84 @@ def _names(lines: list[str], start: int, n: int, text: str) -> tuple[list[str], 
     return names, title
 
 
+# Below this many ballot lines the tolerant parser is fast enough and gives merged ballot objects.
+BULK_LINES = 5000
+_PLAIN = b"0123456789 \n"
+_PIECE = 1 << 22
+
+
+def _bulk_ballots(text: str, lines: list[str], start: int, n: int) -> tuple[BallotTable, int] | None:
+    """Read plain ballot lines in bulk: return the table and the index of the end line, or None.
+
+    None means "not plain": the tolerant parser then reads the lines and reports any error.
+    """
+    offset = sum(len(line) + 1 for line in lines[:start])
+    stop = text.find("\n0\n", offset - 1)
+    if stop < offset:
+        return None
+    section = text[offset : stop + 1]
+    count = section.count("\n")
+    if count < BULK_LINES or not section.isascii() or section.encode().translate(None, _PLAIN):
+        return None
+    if section[0] == " " or any(form in section for form in ("  ", " \n", "\n\n", "\n ")):
+        return None
+    if section.count(" 0\n") != count:
+        return None  # a line not ending in " 0" (the count below then also rules out a 0 mid-line)
+    parts: list[tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.int64]]] = []
+    position = 0
+    while position < len(section):
+        # Pieces of about 4 MB of text, cut at line ends, keep the int64 tokens small in memory.
+        cut = section.find("\n", position + _PIECE)
+        cut = len(section) if cut < 0 else cut + 1
+        part = _plain_piece(section[position:cut], n)
+        if part is None:
+            return None
+        parts.append(part)
+        position = cut
+    width = max(rows.shape[1] for rows, _ in parts)
+    table = np.full((count, width), -1, dtype=small_int(n))
+    row = 0
+    for rows, _ in parts:
+        table[row : row + len(rows), : rows.shape[1]] = rows
+        row += len(rows)
+    return BallotTable.build(table, np.concatenate([w for _, w in parts]), n), start + count
+
+
+def _plain_piece(piece: str, n: int) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.int64]] | None:
+    """Return the rankings (0-based, -1 padded) and weights of plain lines, or None if one is not."""
+    tokens = np.fromstring(piece, dtype=np.int64, sep=" ")  # noqa: NPY201 - text mode is not deprecated
+    ends = np.flatnonzero(tokens == 0)
+    if len(ends) != piece.count("\n"):
+        return None
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    weights = tokens[starts]
+    marks = np.ones(len(tokens), dtype=bool)
+    marks[starts] = False
+    marks[ends] = False
+    candidates = tokens[marks]
+    del tokens, marks
+    if int(weights.min()) < 1 or (
+        candidates.size and (int(candidates.min()) < 1 or int(candidates.max()) > n)
+    ):
+        return None
+    lengths = ends - starts - 1
+    rows = np.full((len(ends), int(lengths.max())), -1, dtype=small_int(n))
+    candidates -= 1
+    rows[np.arange(rows.shape[1]) < lengths[:, None]] = candidates
+    return rows, weights
+
+
 def read_blt(source: Source, progress: Progress | None = None) -> Election:
     """Read a BLT file (path, text, bytes or open file) into an Election, identical ballots merged."""
     text = load_text(source, progress)
     lines = text.split("\n")
     n, seats, position = _header(lines)
     withdrawn, start = _withdrawn(lines, position, n)
+    bulk = _bulk_ballots(text, lines, start, n)
+    if bulk is not None:
+        table, end = bulk
+        names, title = _names(lines, end + 1, n, text)
+        return Election.from_table(names, table, seats=seats, withdrawn=withdrawn, title=title)
     # Count identical raw lines once (in C): parsing cost then follows the distinct lines, and the
     # end-of-ballots line is found among the few distinct lines rather than by testing every line.
     raw_counts = Counter(lines[start:])
