@@ -20,6 +20,7 @@ from civic.voting.counting.formats.source import (
     Source,
     csv_rows,
     load_text,
+    row_count,
     write_text,
 )
 from civic.voting.counting.model import OVERVOTE, WRITE_IN, Election, Rank, RankedBallot
@@ -69,18 +70,7 @@ def read_cvr_csv(source: Source, progress: Progress | None = None) -> Election:
 
     raw: dict[tuple[tuple[str, ...], str | None], int] = {}
     for line, row in rows:
-        if len(row) < width:
-            raise FormatError(f"expected {width} columns, found {len(row)}", line)
-        count = 1
-        if count_column is not None:
-            try:
-                count = int(row[count_column].strip())
-            except ValueError:
-                raise FormatError(
-                    f"expected a whole-number count, found {row[count_column]!r}", line
-                ) from None
-            if count < 1:
-                raise FormatError(f"a count must be at least 1, found {count}", line)
+        count = row_count(row, line, width, count_column)
         marks = tuple(" ".join(row[i].split()) for i in columns)
         key = (marks, (row[id_column].strip() or None) if id_column is not None else None)
         raw[key] = raw.get(key, 0) + count

@@ -18,6 +18,7 @@ from civic.voting.counting.formats.source import (
     Source,
     csv_rows,
     load_text,
+    row_count,
     write_text,
 )
 from civic.voting.counting.model import ScoreBallot, ScoreElection
@@ -57,18 +58,7 @@ def read_scores_csv(
     lowest: int | None = None
     highest: int | None = None
     for line, row in rows:
-        if len(row) < width:
-            raise FormatError(f"expected {width} columns, found {len(row)}", line)
-        count = 1
-        if count_column is not None:
-            try:
-                count = int(row[count_column].strip())
-            except ValueError:
-                raise FormatError(
-                    f"expected a whole-number count, found {row[count_column]!r}", line
-                ) from None
-            if count < 1:
-                raise FormatError(f"a count must be at least 1, found {count}", line)
+        count = row_count(row, line, width, count_column)
         scores = tuple(_score(row[i], line) for i in columns)
         for score in scores:
             if score is None:

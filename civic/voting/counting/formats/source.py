@@ -91,3 +91,18 @@ def csv_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     except csv.Error as error:
         raise FormatError(f"unreadable CSV: {error}", reader.line_num) from None
     return header, rows
+
+
+def row_count(row: list[str], line: int, width: int, count_column: int | None) -> int:
+    """Check a CSV row's width and return its ballot count (1 without a count column)."""
+    if len(row) < width:
+        raise FormatError(f"expected {width} columns, found {len(row)}", line)
+    if count_column is None:
+        return 1
+    try:
+        count = int(row[count_column].strip())
+    except ValueError:
+        raise FormatError(f"expected a whole-number count, found {row[count_column]!r}", line) from None
+    if count < 1:
+        raise FormatError(f"a count must be at least 1, found {count}", line)
+    return count
