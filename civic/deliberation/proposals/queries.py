@@ -17,8 +17,8 @@ from civic.extensions import db
 
 PAGE_SIZE = 20
 SORTS = ("newest", "supported", "discussed", "random")
-# The random order: each id is scrambled by a fixed multiplication modulo a prime, then XOR-ed with the
-# visitor's seed (kept in their session). The same visitor sees the same order on every page; for two
+# The random order: each id is scrambled by a fixed multiplication modulo a prime, XOR-ed with the
+# visitor's seed (kept in their session), and scrambled again. The same visitor sees the same order on every page; for two
 # visitors, any two proposals come in either order with even odds. XOR is written (a | b) - (a & b),
 # which both SQLite and PostgreSQL understand.
 _PRIME = 2_147_483_647
@@ -27,7 +27,9 @@ _SCRAMBLE = 1_103_515_245
 
 def _random_key(seed: int) -> Any:
     scrambled = (cast(Proposal.id, BigInteger) * _SCRAMBLE) % _PRIME
-    return scrambled.op("|")(seed) - scrambled.op("&")(seed)
+    mixed = scrambled.op("|")(seed) - scrambled.op("&")(seed)
+    # A second multiplication spreads seeds that differ only in low bits over the whole range.
+    return (mixed * _SCRAMBLE) % _PRIME
 
 
 @dataclass(slots=True)
@@ -59,7 +61,7 @@ def _visible(consultation: Consultation, user: User | None) -> Select[tuple[Prop
 
 
 def proposal_page(consultation: Consultation, user: User | None, wanted: ProposalFilter) -> ProposalPage:
-    """Return one page of the proposals this user may see, filtered and sorted, in three queries."""
+    """Return one page of the proposals this user may see, filtered and sorted: a count, the page's ids, the page."""
     query = _visible(consultation, user)
     if wanted.theme_id is not None:
         query = query.where(Proposal.theme_id == wanted.theme_id)
@@ -82,17 +84,28 @@ def proposal_page(consultation: Consultation, user: User | None, wanted: Proposa
         "random": [_random_key(wanted.seed), Proposal.id],
     }
     order = orders[wanted.sort if wanted.sort in SORTS else "newest"]
+    # First the page's ids, sorting narrow rows (id and sort key) rather than whole proposals with their
+    # texts; then those proposals with their authors, themes and organisations.
+    ids = list(
+        db.session.scalars(
+            query.with_only_columns(Proposal.id)
+            .order_by(*order)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
     rows = db.session.execute(
-        query.add_columns(comments)
+        select(Proposal, comments)
+        .outerjoin(Thread, and_(Thread.kind == "proposal", Thread.target_id == Proposal.id))
+        .where(Proposal.id.in_(ids))
         .options(joinedload(Proposal.author), joinedload(Proposal.theme), joinedload(Proposal.organisation))
-        .order_by(*order)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
     ).all()
+    by_id = {row[0].id: row for row in rows}
+    ordered = [by_id[i] for i in ids if i in by_id]
     return ProposalPage(
-        proposals=[row[0] for row in rows],
+        proposals=[row[0] for row in ordered],
         total=total,
         page=page,
         pages=pages,
-        comment_counts={row[0].id: row[1] for row in rows},
+        comment_counts={row[0].id: row[1] for row in ordered},
     )
