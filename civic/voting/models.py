@@ -105,6 +105,10 @@ class PollOption(db.Model):  # type: ignore[name-defined]
     position: Mapped[int] = mapped_column(Integer)
     label_fr: Mapped[str] = mapped_column(String(200), default="")
     label_en: Mapped[str] = mapped_column(String(200), default="")
+    # An option may stand for a proposal of the consultation; its labels then copy the title.
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), index=True
+    )
 
     poll: Mapped[Poll] = relationship(back_populates="options")
 

@@ -35,6 +35,7 @@ class Proposal(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         Index("ix_proposals_newest", "consultation_id", "published_at"),
         Index("ix_proposals_supported", "consultation_id", "support_count"),
+        Index("ix_proposals_discussed", "consultation_id", "comment_count"),
     )
 
     DRAFT = "draft"
@@ -64,6 +65,8 @@ class Proposal(db.Model):  # type: ignore[name-defined]
     answer_html: Mapped[str] = mapped_column(Text, default="")
     # Kept by the services in the same transaction as the supports it counts, for sorting lists.
     support_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The visible comments of its thread, kept by the discussion services, for the "most discussed" sort.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hidden: Mapped[bool] = mapped_column(default=False)
     hidden_reason: Mapped[str] = mapped_column(String(300), default="")
     # Accent-free, stemmed French and English words of title and body (see search.py).
