@@ -1,7 +1,9 @@
 """Demo polls: an open Schulze poll on the Digital Plan's priorities and a closed, counted STV election.
 
-Ballots are cast through the service by demo voters (accounts electeur-NN@example.org, reset with the
-demo), so the demo has the same chain, receipts and results as real use.
+The priorities poll is created through the service by the demo moderator: two written options, then
+the demo consultation's published proposals, each an option linked to its proposal. Ballots are cast
+through the service by demo voters (accounts electeur-NN@example.org, reset with the demo), so the demo
+has the same chain, receipts and results as real use.
 """
 
 from __future__ import annotations
@@ -17,19 +19,17 @@ from civic.consultations.models import Consultation
 from civic.extensions import db
 from civic.text import render_markdown
 from civic.timestamps import utcnow
-from civic.voting import services
+from civic.voting import queries, services
 from civic.voting.models import Poll, PollOption
 
 VOTER_EMAIL = "electeur-{:02d}@example.org"
 VOTERS = 24
+# Priorities no demo proposal covers, written as options; the demo proposals follow them in the poll.
 PRIORITIES = [
-    ("Un accès Internet abordable partout au Québec", "Affordable internet access everywhere in Quebec"),
-    ("Des ateliers de littératie numérique gratuits", "Free digital literacy workshops"),
-    ("Une solution humaine pour chaque service en ligne", "A human alternative to every online service"),
-    ("Des appareils reconditionnés prêtés par les bibliothèques", "Refurbished devices lent by libraries"),
     ("Des logiciels libres dans les services publics", "Free software in public services"),
     ("La protection des données personnelles", "Protection of personal data"),
 ]
+MAX_PROPOSALS = 8
 CANDIDATES = [
     ("Marie-Claude Bouchard", ""),
     ("Samuel Nguyen", ""),
@@ -40,11 +40,13 @@ CANDIDATES = [
 ]
 PRIORITIES_DESCRIPTION_FR = (
     "Classez les priorités du Plan numérique, de la plus importante à la moins importante. "
+    "La plupart viennent des propositions de la consultation : chacune renvoie à sa page. "
     "Le dépouillement suit la **méthode de Schulze** : l'option qui l'emporte sur toutes les autres "
     "en duel, directement ou par une chaîne de victoires, gagne."
 )
 PRIORITIES_DESCRIPTION_EN = (
     "Rank the priorities of the Digital Plan, from most to least important. "
+    "Most come from the consultation's proposals: each links to its page. "
     "The count uses the **Schulze method**: the option that beats every other head to head, directly or "
     "through a chain of wins, is chosen."
 )
@@ -98,22 +100,32 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
     voting = [p for p in consultation.phases if p.kind == "voting"]
     closes = voting[0].ends_at if voting else now + timedelta(days=30)
 
-    priorities = _poll(
+    # The proposals the poll form would offer (published, not hidden), most supported first.
+    proposals = [pid for pid, _title in queries.proposal_choices(consultation).choices[:MAX_PROPOSALS]]
+    priorities = services.create_poll(
+        users["moderatrice@example.org"],
         consultation,
-        "schulze",
-        PRIORITIES,
-        question_fr="Quelles priorités pour le Plan numérique?",
-        question_en="Which priorities for the Digital Plan?",
-        description_fr=PRIORITIES_DESCRIPTION_FR,
-        description_en=PRIORITIES_DESCRIPTION_EN,
-        opens_at=now - timedelta(days=2),
-        closes_at=closes,
-        secrecy="secret",
-        allow_changes=True,
+        services.PollData(
+            question_fr="Quelles priorités pour le Plan numérique?",
+            question_en="Which priorities for the Digital Plan?",
+            description_fr=PRIORITIES_DESCRIPTION_FR,
+            description_en=PRIORITIES_DESCRIPTION_EN,
+            options_fr="\n".join(fr for fr, _en in PRIORITIES),
+            options_en="\n".join(en for _fr, en in PRIORITIES),
+            proposal_ids=proposals,
+            method="schulze",
+            opens_at=now - timedelta(days=2),
+            closes_at=closes,
+            secrecy="secret",
+            allow_changes=True,
+        ),
     )
+    # Two currents of opinion: most voters put the proposals first, the others the written priorities.
+    n = len(priorities.options)
+    near, far = list(range(2, n)) + [1, 0], [1, 0, *range(n - 1, 1, -1)]
     for voter in voters[:12]:
-        base = [0, 2, 1, 3, 5, 4] if rng.random() < 0.6 else [2, 0, 5, 1, 4, 3]
-        services.cast_ballot(voter, priorities, consultation, _ranking(rng, base, 2.5, rng.randint(3, 6)))
+        base = near if rng.random() < 0.6 else far
+        services.cast_ballot(voter, priorities, consultation, _ranking(rng, base, 2.5, rng.randint(3, n)))
 
     committee = _poll(
         consultation,
@@ -133,4 +145,4 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
         base = [0, 1, 2, 3, 4, 5] if rng.random() < 0.5 else [4, 2, 5, 0, 3, 1]
         services.cast_ballot(voter, committee, consultation, _ranking(rng, base, 3.0, rng.randint(2, 5)))
     services.close_poll(users["moderatrice@example.org"], consultation, committee)
-    return f"2 polls ({len(voters)} demo voters electeur-01..{VOTERS:02d}@example.org)"
+    return f"2 polls, {len(proposals)} proposals as options ({len(voters)} demo voters electeur-01..{VOTERS:02d}@example.org)"

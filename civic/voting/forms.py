@@ -72,6 +72,17 @@ class PollForm(FlaskForm):
         validators=[Optional(), Length(max=10_000)],
         description=_l("One per line, in the same order as in French (or leave empty)."),
     )
+    # Choices are the consultation's published proposals, set by the view; the service checks what
+    # is sent (validate_choice=False), so a proposal that cannot be an option gets a clear message.
+    proposal_ids = MultiCheckboxField(
+        _l("Proposals of this consultation"),
+        coerce=int,
+        choices=[],
+        validate_choice=False,
+        description=_l(
+            "Each proposal you tick becomes an option named after its title, after the options written above."
+        ),
+    )
     method = SelectField(
         _l("Counting method"),
         choices=[SelectChoice(k, v) for k, v in METHOD_LABELS.items()],

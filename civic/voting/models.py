@@ -2,9 +2,13 @@
 
 Secrecy lives in the schema: `Participation` (who voted) and `Ballot` (what was voted) share no id and
 no timestamp. A participation's key is (poll, person) with no surrogate id and, on SQLite, no rowid,
-so not even storage order tells in what order people voted; ballot ids are random. The only link is the
+so no column tells in what order people voted; ballot ids are random. The only link is the
 `voter_tag` a poll that allows changes needs to find the ballot a new one replaces: an HMAC of the
 person under a key derived from the server secret, which is never stored in the database.
+
+Below the schema, rows still keep traces of when they were written while the poll is open (PostgreSQL's
+heap order and transaction ids, SQLite's places in a page); closing the poll writes its participations
+again in key order to erase them (services._rewrite_participations).
 """
 
 from __future__ import annotations
@@ -126,7 +130,7 @@ class Participation(db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "poll_participations"
-    # No rowid on SQLite: rows are stored in key order, not in the order people voted.
+    # No rowid on SQLite: rows are read in key order, not in the order people voted.
     __table_args__ = {"sqlite_with_rowid": False}
 
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from civic.consultations.models import Consultation
+from civic.deliberation.proposals.models import Proposal
 from civic.extensions import db
 from civic.i18n import localized
 from civic.voting import services
@@ -29,8 +31,48 @@ CONSENT_RESPONSES = [
     ("disagree", _l("I disagree")),
     ("block", _l("I block")),
 ]
+# The poll form lists at most this many proposals (the most supported): a check box each.
+PROPOSAL_CHOICES = 200
 CONDORCET = ("schulze", "ranked-pairs", "copeland", "minimax")
 SEQUENTIAL = ("irv", "stv", "plurality", "borda")
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalChoices:
+    """The proposals a poll form offers as options: (id, title), and whether the list was cut."""
+
+    choices: list[tuple[int, str]]
+    truncated: bool
+
+
+def proposal_choices(consultation: Consultation, poll: Poll | None = None) -> ProposalChoices:
+    """The consultation's published, visible proposals (most supported first), and those the poll has."""
+    linked = [o.proposal_id for o in poll.options if o.proposal_id is not None] if poll else []
+    offered = Proposal.state.in_(Proposal.PUBLIC_STATES) & Proposal.hidden.is_(False)
+    query = select(Proposal.id, Proposal.title).where(Proposal.consultation_id == consultation.id)
+    if linked:  # the poll's own proposals come first, even if hidden since
+        query = query.where(or_(offered, Proposal.id.in_(linked))).order_by(Proposal.id.in_(linked).desc())
+    else:
+        query = query.where(offered)
+    query = query.order_by(Proposal.support_count.desc(), Proposal.id).limit(PROPOSAL_CHOICES + 1)
+    rows = db.session.execute(query).all()
+    return ProposalChoices(
+        choices=[(row.id, row.title) for row in rows[:PROPOSAL_CHOICES]],
+        truncated=len(rows) > PROPOSAL_CHOICES,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OptionView:
+    """An option as the results and audit pages show it: label, name in the files, its proposal."""
+
+    label: str
+    name: str
+    proposal_id: int | None
+
+
+def option_views(poll: Poll) -> list[OptionView]:
+    return [OptionView(localized(o, "label"), o.name, o.proposal_id) for o in poll.options]
 
 
 @dataclass(slots=True)
@@ -43,6 +85,9 @@ class ResultsView:
     counts: dict[str, int | None]
     result: dict[str, Any]
     chain: dict[str, Any]
+    # The proposal each winner stands for (None for a written option), in the order of `winners`.
+    winner_proposals: list[int | None] = field(default_factory=list)
+    options: list[OptionView] = field(default_factory=list)
     rounds: list[dict[str, Any]] = field(default_factory=list)
     pairwise: list[list[int]] | None = None
     heat: list[list[str]] = field(default_factory=list)
@@ -68,6 +113,7 @@ def results_view(poll: Poll, document: dict[str, Any]) -> ResultsView:
     result = document["result"]
     names: list[str] = result["candidates"]
     label_of = {o.name: localized(o, "label") for o in poll.options}
+    proposal_of = {o.name: o.proposal_id for o in poll.options}
     labels = [label_of.get(n, n) for n in names]
     rounds = result["rounds"]
     exhausted = rounds[-1]["exhausted"] if rounds and poll.method in ("irv", "stv") else None
@@ -86,6 +132,8 @@ def results_view(poll: Poll, document: dict[str, Any]) -> ResultsView:
         counts=counts,
         result=result,
         chain=document["chain"],
+        winner_proposals=[proposal_of.get(n) for n in result["winners"]],
+        options=option_views(poll),
     )
     if isinstance(exhausted, str):  # an exact fraction: shown as the library wrote it
         view.counts["exhausted"] = None

@@ -24,12 +24,13 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic import realtime
 from civic.accounts.models import Membership, Organisation, User
 from civic.consultations.models import Consultation
+from civic.deliberation.proposals.models import Proposal
 from civic.errors import CivicError, Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
 from civic.text import render_markdown
@@ -115,7 +116,11 @@ class Receipt:
 
 @dataclass(slots=True)
 class PollData:
-    """A poll definition as a moderator writes it (options: one per line in each language)."""
+    """A poll definition as a moderator writes it.
+
+    Options: written ones, one per line in each language, then the chosen proposals of the consultation
+    (`proposal_ids`, in that order), each an option named after the proposal's title.
+    """
 
     question_fr: str = ""
     question_en: str = ""
@@ -123,6 +128,7 @@ class PollData:
     description_en: str = ""
     options_fr: str = ""
     options_en: str = ""
+    proposal_ids: list[int] = field(default_factory=list)
     method: str = "schulze"
     seats: int = 1
     rules_preset: str = "default"
@@ -457,7 +463,43 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace("\r", "").split("\n") if line.strip()]
 
 
-def _check_definition(data: PollData) -> tuple[list[tuple[str, str]], list[Organisation], list[User]]:
+# An option as defined: its French and English labels, and the proposal it stands for (if any).
+OptionSpec = tuple[str, str, int | None]
+
+
+def _proposals(consultation: Consultation, poll: Poll | None, ids: list[int]) -> tuple[list[Proposal], str]:
+    """Load the chosen proposals in the order given; return them and the first problem found, or "".
+
+    A proposal already standing for an option of this poll stays acceptable even if it was hidden
+    since: the moderator may keep it (its option is frozen once there are ballots) or untick it.
+    """
+    if len(set(ids)) < len(ids):
+        return [], _("Each proposal can be chosen only once.")
+    found = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
+    linked = {o.proposal_id for o in poll.options} if poll is not None else set()
+    chosen = []
+    for proposal_id in ids:
+        proposal = found.get(proposal_id)
+        if proposal is None or proposal.consultation_id != consultation.id:
+            return [], _("There is no proposal no. %(id)d in this consultation.", id=proposal_id)
+        if proposal_id not in linked:
+            if proposal.state not in Proposal.PUBLIC_STATES:
+                return [], _(
+                    "Proposal no. %(id)d is not published: only published proposals can be options.",
+                    id=proposal_id,
+                )
+            if proposal.hidden:
+                return [], _(
+                    "Proposal no. %(id)d is hidden by the moderators: it cannot be an option.",
+                    id=proposal_id,
+                )
+        chosen.append(proposal)
+    return chosen, ""
+
+
+def _check_definition(
+    consultation: Consultation, poll: Poll | None, data: PollData
+) -> tuple[list[OptionSpec], list[Organisation], list[User]]:
     errors: dict[str, str] = {}
     if not (data.question_fr.strip() or data.question_en.strip()):
         errors["question_fr"] = _("Write the question in at least one language.")
@@ -468,16 +510,31 @@ def _check_definition(data: PollData) -> tuple[list[tuple[str, str]], list[Organ
             en=len(en),
             fr=len(fr),
         )
-    labels = list(zip(fr or [""] * len(en), en or [""] * len(fr), strict=False))
-    names = [f or e for f, e in labels]
-    if len(names) < 2:
-        errors["options_fr"] = _("Give at least two options, one per line.")
+    written = list(zip(fr or [""] * len(en), en or [""] * len(fr), strict=False))
+    proposals, problem = _proposals(consultation, poll, data.proposal_ids)
+    if problem:
+        errors["proposal_ids"] = problem
+    # The proposal's title, as it is now, names the option in both languages (it has one title).
+    specs: list[OptionSpec] = [(f, e, None) for f, e in written]
+    specs += [(p.title.strip(), p.title.strip(), p.id) for p in proposals]
+    names = [f or e for f, e, _id in specs]
+    where = "proposal_ids" if proposals else "options_fr"
+    if len(names) < 2 and not problem:
+        errors["options_fr"] = _("Give at least two options: one per line, or proposals chosen below.")
     elif len(names) > MAX_OPTIONS:
-        errors["options_fr"] = _("Give at most %(n)d options.", n=MAX_OPTIONS)
-    elif any(len(f) > OPTION_MAX or len(e) > OPTION_MAX for f, e in labels):
+        errors[where] = _("Give at most %(n)d options.", n=MAX_OPTIONS)
+    elif any(len(f) > OPTION_MAX or len(e) > OPTION_MAX for f, e in written):
         errors["options_fr"] = _("An option is at most %(n)d characters long.", n=OPTION_MAX)
     elif len(set(names)) < len(names):
-        errors["options_fr"] = _("Each option must be different from the others.")
+        twice = next(name for name in names if names.count(name) > 1)
+        if any(proposal_id is not None and (f or e) == twice for f, e, proposal_id in specs):
+            errors["proposal_ids"] = _(
+                "Two options would have the same name, « %(name)s »: change the written option or "
+                "choose only one proposal with this title.",
+                name=twice,
+            )
+        else:
+            errors["options_fr"] = _("Each option must be different from the others.")
     if data.method not in KINDS:
         errors["method"] = _("Choose a counting method from the list.")
     elif data.method == "stv" and names and not 1 <= data.seats < len(names):
@@ -518,7 +575,7 @@ def _check_definition(data: PollData) -> tuple[list[tuple[str, str]], list[Organ
             errors["invited_emails"] = _("Give the e-mail address of at least one person invited to vote.")
     if errors:
         raise PollInvalid(errors)
-    return labels, organisations, invitees
+    return specs, organisations, invitees
 
 
 def _apply(poll: Poll, data: PollData, organisations: list[Organisation], invitees: list[User]) -> None:
@@ -533,36 +590,50 @@ def _apply(poll: Poll, data: PollData, organisations: list[Organisation], invite
     poll.invitees = invitees
 
 
-def _set_method(poll: Poll, data: PollData, labels: list[tuple[str, str]]) -> None:
+def _set_method(poll: Poll, data: PollData, specs: list[OptionSpec]) -> None:
     poll.method = data.method
     poll.seats = data.seats if data.method == "stv" else 1
     poll.rules_preset = data.rules_preset
     poll.max_score = FIXED_MAX.get(data.method, data.max_score)
     poll.block_threshold = data.block_threshold
-    poll.options = [PollOption(position=i, label_fr=f, label_en=e) for i, (f, e) in enumerate(labels)]
+    if poll.options:
+        # The old options go first: the new ones take the same (poll, position) places.
+        poll.options = []
+        db.session.flush()
+    poll.options = [
+        PollOption(position=i, label_fr=f, label_en=e, proposal_id=proposal_id)
+        for i, (f, e, proposal_id) in enumerate(specs)
+    ]
 
 
 def create_poll(user: User | None, consultation: Consultation, data: PollData) -> Poll:
     if not permissions.can_manage_polls(user, consultation):
         raise Forbidden()
-    labels, organisations, invitees = _check_definition(data)
+    specs, organisations, invitees = _check_definition(consultation, None, data)
     poll = Poll(consultation_id=consultation.id, seed=secrets.randbelow(2**31))
     _apply(poll, data, organisations, invitees)
-    _set_method(poll, data, labels)
+    _set_method(poll, data, specs)
     db.session.add(poll)
     db.session.commit()
     return poll
 
 
 def definition_of(poll: Poll) -> PollData:
-    """Return a poll's definition as the form edits it."""
+    """Return a poll's definition as the form edits it (written options apart from proposals).
+
+    A language's lines are left empty unless every written option has a label in it: an option whose
+    proposal was deleted keeps the title in both labels, among options written in one language only.
+    """
+    written = [o for o in poll.options if o.proposal_id is None]
+    fr, en = [o.label_fr for o in written], [o.label_en for o in written]
     return PollData(
         question_fr=poll.question_fr,
         question_en=poll.question_en,
         description_fr=poll.description_fr,
         description_en=poll.description_en,
-        options_fr="\n".join(o.label_fr for o in poll.options),
-        options_en="\n".join(o.label_en for o in poll.options),
+        options_fr="\n".join(fr) if all(fr) else "",
+        options_en="\n".join(en) if all(en) else "",
+        proposal_ids=[o.proposal_id for o in poll.options if o.proposal_id is not None],
         method=poll.method,
         seats=poll.seats,
         rules_preset=poll.rules_preset,
@@ -579,15 +650,19 @@ def definition_of(poll: Poll) -> PollData:
 
 
 def update_poll(user: User | None, consultation: Consultation, poll: Poll, data: PollData) -> None:
-    """Edit a poll; once it has ballots, only its texts, dates and roll may change."""
+    """Edit a poll; once it has ballots, only its texts, dates and roll may change.
+
+    Options are rebuilt only when they change: the same written lines and the same set of proposals
+    keep the options as they are (positions, and labels copied when the proposals were chosen).
+    """
     if not permissions.can_manage_polls(user, consultation):
         raise Forbidden()
     if poll.closed_at is not None:
         raise PollClosed(_("This poll is closed and counted: it can no longer change."))
-    labels, organisations, invitees = _check_definition(data)
+    specs, organisations, invitees = _check_definition(consultation, poll, data)
     current = definition_of(poll)
     counting = ("method", "seats", "rules_preset", "max_score", "block_threshold", "options_fr", "options_en")
-    changed = any(
+    changed = set(current.proposal_ids) != set(data.proposal_ids) or any(
         _lines(str(getattr(current, f))) != _lines(str(getattr(data, f)))
         if f.startswith("options")
         else getattr(current, f) != getattr(data, f)
@@ -599,7 +674,7 @@ def update_poll(user: User | None, consultation: Consultation, poll: Poll, data:
         raise PollLocked()
     _apply(poll, data, organisations, invitees)
     if changed:
-        _set_method(poll, data, labels)
+        _set_method(poll, data, specs)
     db.session.commit()
 
 
@@ -634,6 +709,33 @@ def eligible_count(poll: Poll) -> int:
     return db.session.scalar(select(func.count()).select_from(User)) or 0
 
 
+def _rewrite_participations(poll_id: int) -> None:
+    """Write the poll's participation rows again, in key order, in the closing transaction.
+
+    Rows written as people voted keep traces of that order below the schema: on PostgreSQL their
+    place in the table's heap (ctid) and the id of the transaction that wrote them (xmin), which the
+    ballot of the same vote shares; on SQLite their place inside the b-tree pages. Deleting them and
+    inserting them again in (poll, person) order, all in one transaction, leaves rows whose place and
+    transaction id say nothing of when each person voted. Until then (while the poll is open) someone
+    with access to the database files could still pair them; see docs/polls.md.
+    """
+    rows = db.session.execute(
+        select(Participation.user_id, Participation.form_nonce)
+        .where(Participation.poll_id == poll_id)
+        .order_by(Participation.user_id)
+    ).all()
+    if not rows:
+        return
+    db.session.execute(
+        delete(Participation).where(Participation.poll_id == poll_id),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        insert(Participation),
+        [{"poll_id": poll_id, "user_id": user_id, "form_nonce": nonce} for user_id, nonce in rows],
+    )
+
+
 def _count(poll: Poll) -> None:
     """Count a poll once: the first caller to set closed_at counts, any other finds it done."""
     now = utcnow()
@@ -665,6 +767,7 @@ def _count(poll: Poll) -> None:
         .values(result_json=json.dumps(document, ensure_ascii=False), eligible_count=eligible_count(poll)),
         execution_options={"synchronize_session": False},
     )
+    _rewrite_participations(poll.id)
     db.session.commit()
     realtime.publish("poll.closed", {"poll": poll.id}, to=realtime.room("poll", poll.id), namespace=NAMESPACE)
 

@@ -65,9 +65,11 @@ def index(slug: str) -> ResponseReturnValue:
     )
 
 
-def _poll_form(consultation: Consultation, poll: Poll | None) -> PollForm:
+def _poll_form(consultation: Consultation, poll: Poll | None) -> tuple[PollForm, queries.ProposalChoices]:
     form = PollForm()
     form.organisation_ids.choices = [SelectChoice(o.id, o.name) for o in list_organisations()]
+    proposals = queries.proposal_choices(consultation, poll)
+    form.proposal_ids.choices = [SelectChoice(pid, title) for pid, title in proposals.choices]
     if request.method == "GET":
         if poll is not None:
             data = services.definition_of(poll)
@@ -81,7 +83,7 @@ def _poll_form(consultation: Consultation, poll: Poll | None) -> PollForm:
             if voting:
                 form.opens_at.data = _to_local(voting[0].starts_at)
                 form.closes_at.data = _to_local(voting[0].ends_at)
-    return form
+    return form, proposals
 
 
 def _definition(form: PollForm) -> services.PollData:
@@ -92,6 +94,7 @@ def _definition(form: PollForm) -> services.PollData:
         description_en=form.description_en.data or "",
         options_fr=form.options_fr.data or "",
         options_en=form.options_en.data or "",
+        proposal_ids=list(form.proposal_ids.data or []),
         method=form.method.data or "",
         seats=form.seats.data or 1,
         rules_preset=form.rules_preset.data or "default",
@@ -121,7 +124,7 @@ def new(slug: str) -> ResponseReturnValue:
     consultation = get_consultation(slug, user)
     if not permissions.can_manage_polls(user, consultation):
         raise Forbidden()
-    form = _poll_form(consultation, None)
+    form, proposals = _poll_form(consultation, None)
     status = 200
     if form.validate_on_submit():
         try:
@@ -134,7 +137,9 @@ def new(slug: str) -> ResponseReturnValue:
             return redirect(url_for("voting.show", slug=slug, poll_id=poll.id))
     elif request.method == "POST":
         status = 422
-    return render_template("voting/form.html", consultation=consultation, poll=None, form=form), status
+    return render_template(
+        "voting/form.html", consultation=consultation, poll=None, form=form, proposals=proposals
+    ), status
 
 
 @bp.route("/c/<slug>/polls/<int:poll_id>/edit", methods=["GET", "POST"])
@@ -144,7 +149,7 @@ def edit(slug: str, poll_id: int) -> ResponseReturnValue:
     consultation, poll = _load(slug, poll_id)
     if not permissions.can_manage_polls(user, consultation):
         raise Forbidden()
-    form = _poll_form(consultation, poll)
+    form, proposals = _poll_form(consultation, poll)
     status = 200
     if form.validate_on_submit():
         try:
@@ -157,7 +162,9 @@ def edit(slug: str, poll_id: int) -> ResponseReturnValue:
             return redirect(url_for("voting.show", slug=slug, poll_id=poll.id))
     elif request.method == "POST":
         status = 422
-    return render_template("voting/form.html", consultation=consultation, poll=poll, form=form), status
+    return render_template(
+        "voting/form.html", consultation=consultation, poll=poll, form=form, proposals=proposals
+    ), status
 
 
 def _render_poll(
@@ -280,6 +287,7 @@ def audit(slug: str, poll_id: int) -> ResponseReturnValue:
         poll=poll,
         document=document,
         rows=queries.audit_rows(poll),
+        options=queries.option_views(poll),
         formats=services.formats_of(poll),
     )
 

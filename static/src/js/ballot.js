@@ -34,6 +34,7 @@ function enhanceRanking(list) {
     select: li.querySelector("select"),
     label: li.querySelector("label").textContent.trim(),
     option: li.dataset.option,
+    link: li.querySelector("a.option-link"), // to the proposal the option stands for, if any
   }));
   const chosen = items.filter((i) => i.select.value).map((i) => Number(i.select.value));
   const consistent = new Set(chosen).size === chosen.length && chosen.every((r) => r >= 1 && r <= chosen.length);
@@ -64,7 +65,72 @@ function enhanceRanking(list) {
   list.hidden = true;
   list.after(ui);
 
+  // Dragging: a row dropped on a ranked row takes its place, the rows between moving by one; dropped
+  // between rows it goes there, below the last one it comes last; dropped on the list of unranked
+  // options it leaves the ranking. The buttons do the same from the keyboard.
   let dragged = null;
+  const itemOf = (li) => (li ? items.find((i) => i.option === li.dataset.option) : undefined);
+  const rowAt = (node) => (node instanceof Element ? node.closest("li[data-option]") : null);
+
+  function clearMarks() {
+    ui.querySelectorAll(".drop-target").forEach((el) => el.classList.remove("drop-target"));
+  }
+
+  function place(item, target, between) {
+    const from = ranked.indexOf(item);
+    ranked = ranked.filter((i) => i !== item);
+    if (!target || !ranked.includes(target)) {
+      ranked.push(item);
+      return;
+    }
+    // Onto a row: from above it goes after it, from below (or from the unranked list) before it.
+    // Between rows: before the row below the pointer.
+    const to = ranked.indexOf(target);
+    ranked.splice(!between && from >= 0 && from <= to ? to + 1 : to, 0, item);
+  }
+
+  function rowBelow(y) {
+    return [...rankedList.querySelectorAll("li[data-option]")].find((li) => li.getBoundingClientRect().top > y);
+  }
+
+  ui.addEventListener("dragstart", (event) => {
+    const item = itemOf(rowAt(event.target));
+    if (!item) return;
+    dragged = item;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", item.label);
+  });
+  ui.addEventListener("dragend", () => { dragged = null; clearMarks(); });
+  [rankedList, otherList].forEach((zone) => {
+    zone.addEventListener("dragover", (event) => {
+      if (!dragged) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
+      const mark = (zone === rankedList && rowAt(event.target)) || zone;
+      if (!mark.classList.contains("drop-target")) {
+        clearMarks();
+        mark.classList.add("drop-target");
+      }
+    });
+    zone.addEventListener("drop", (event) => {
+      if (!dragged) return;
+      event.preventDefault();
+      const item = dragged;
+      dragged = null;
+      clearMarks();
+      if (zone === otherList) {
+        if (!ranked.includes(item)) return;
+        ranked = ranked.filter((i) => i !== item);
+      } else {
+        const onto = rowAt(event.target);
+        const target = itemOf(onto || rowBelow(event.clientY));
+        if (target === item) return;
+        place(item, target, !onto);
+      }
+      render();
+      moved(item);
+    });
+  });
 
   function sync() {
     items.forEach((i) => { i.select.value = ""; });
@@ -103,6 +169,7 @@ function enhanceRanking(list) {
     name.className = "rank-name";
     name.textContent = item.label;
     li.append(name);
+    if (item.link) li.append(item.link.cloneNode(true));
     const tools = document.createElement("span");
     tools.className = "rank-tools";
     if (rank >= 0) {
@@ -113,25 +180,8 @@ function enhanceRanking(list) {
       up.disabled = rank === 0;
       down.disabled = rank === ranked.length - 1;
       tools.append(up, down, button("✕", `${d.remove} : ${item.label}`, "remove"));
-      li.addEventListener("dragstart", (event) => {
-        dragged = item;
-        event.dataTransfer.effectAllowed = "move";
-        event.dataTransfer.setData("text/plain", item.option);
-      });
-      li.addEventListener("dragover", (event) => { event.preventDefault(); });
-      li.addEventListener("drop", (event) => {
-        event.preventDefault();
-        if (!dragged || dragged === item) return;
-        // Dropped on a row below: it goes after that row; on a row above: before it.
-        const to = ranked.indexOf(item);
-        ranked = ranked.filter((i) => i !== dragged);
-        ranked.splice(to, 0, dragged);
-        const which = dragged;
-        dragged = null;
-        render();
-        moved(which);
-      });
     } else {
+      li.draggable = true;
       li.className = "rank-row unranked-row";
       tools.append(button("+", `${d.add} : ${item.label}`, "add"));
     }
