@@ -24,7 +24,7 @@ $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-static/dist/site.css: $(NODE_INSTALLED) build.mjs $(wildcard static/src/css/*.css static/src/js/*.js)
+static/dist/site.css: $(NODE_INSTALLED) build.mjs $(wildcard static/src/css/*.css static/src/js/*.js static/src/js/*/*.js)
 	npm run --silent build
 
 assets: static/dist/site.css

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 
 mkdirSync("static/dist", { recursive: true });
 await build({
-  entryPoints: { site: "static/src/css/site.css", discussion: "static/src/css/discussion.css" },
+  entryPoints: { site: "static/src/css/site.css", discussion: "static/src/css/discussion.css", drafting: "static/src/css/drafting.css" },
   bundle: true,
   minify: true,
   outdir: "static/dist",
@@ -16,6 +16,8 @@ await build({
     discussion: "static/src/js/discussion.js",
     ballot: "static/src/js/ballot.js",
     "poll-live": "static/src/js/poll-live.js",
+    notifications: "static/src/js/notifications.js",
+    drafting: "static/src/js/drafting.js",
   },
   bundle: true,
   minify: true,

@@ -1,0 +1,212 @@
+// Real-time co-drafting on a document page: CodeMirror 6 bound to the shared Yjs text, with presence,
+// remote cursors, shared undo and a "who wrote what" toggle. Progressive enhancement: the page's
+// <form id="drafting-form"> works without JavaScript and stays in place until the socket has joined and
+// synced; if the live editor never becomes available, the form is still there.
+// Announcements go to the page's polite status region; focus is never moved.
+import { io } from "socket.io-client";
+import { DraftingSession } from "./drafting/session.js";
+import { createEditor, authorRuns } from "./drafting/editor.js";
+import { strings } from "./drafting/strings.js";
+import { people, renderPresence, swatch } from "./drafting/presence.js";
+
+const section = document.getElementById("drafting");
+if (section && section.dataset.document) start(section);
+
+function start(section) {
+  const t = strings(section);
+  const d = section.dataset;
+  const form = document.getElementById("drafting-form");
+  const mount = document.getElementById("drafting-editor");
+  const presence = document.getElementById("drafting-presence");
+  const status = document.getElementById("drafting-status");
+  const maxBytes = Number(d.maxBytes) || 0;
+
+  let lastSaid = "";
+  const announce = (text) => {
+    if (!status || text === lastSaid) return;
+    lastSaid = text;
+    status.textContent = "";
+    // Cleared first so that a repeated message is read again.
+    window.setTimeout(() => { status.textContent = text; }, 50);
+  };
+
+  const socket = io(d.namespace || "/drafting", { transports: ["websocket", "polling"] });
+  // The protocol wants the id as a number.
+  const documentId = /^\d+$/.test(d.document) ? Number(d.document) : d.document;
+  const session = new DraftingSession(socket, documentId, {
+    user: { name: d.userName || "?", color: d.userColor || "#30bced" },
+  });
+  let role = d.role || "viewer";
+  let editor = null;
+  let reconnecting = false;
+  let peopleCount = 0;
+  let peopleTimer = null;
+
+  const canEdit = () => role === "editor";
+  const roleNotice = () => (role === "suggester" ? t("suggester") : role === "viewer" ? t("viewer") : "");
+
+  // Who wrote what: names of clients come from presence (people here now); others are "not here now".
+  const describeAuthor = (client) => {
+    const state = session.awareness.getStates().get(client);
+    if (state && state.user) return { name: String(state.user.name), color: state.user.color };
+    return { name: t("absent"), color: "#767676" };
+  };
+
+  function toolbar() {
+    const bar = document.createElement("div");
+    bar.className = "drafting-toolbar";
+    const authorsButton = document.createElement("button");
+    authorsButton.type = "button";
+    authorsButton.className = "secondary";
+    authorsButton.setAttribute("aria-pressed", "false");
+    authorsButton.textContent = t("authorsButton");
+    const legend = document.createElement("div");
+    legend.className = "drafting-authors";
+    legend.id = "drafting-authors";
+    legend.hidden = true;
+    authorsButton.setAttribute("aria-controls", legend.id);
+    authorsButton.addEventListener("click", () => {
+      const on = authorsButton.getAttribute("aria-pressed") !== "true";
+      authorsButton.setAttribute("aria-pressed", String(on));
+      legend.hidden = !on;
+      editor.setAuthorship(on);
+      if (on) renderLegend(legend);
+    });
+    bar.append(authorsButton);
+    return { bar, legend };
+  }
+
+  function renderLegend(legend) {
+    const seen = new Map();
+    for (const run of authorRuns(session.text)) {
+      const who = describeAuthor(run.client);
+      const key = `${who.name}\u0000${who.color}`;
+      seen.set(key, (seen.get(key) || 0) + (run.to - run.from));
+    }
+    const intro = document.createElement("p");
+    intro.textContent = t("authorsLegend");
+    const list = document.createElement("ul");
+    for (const [key] of [...seen.entries()].sort((a, b) => b[1] - a[1])) {
+      const [name, color] = key.split("\u0000");
+      const li = document.createElement("li");
+      li.append(swatch(color), document.createTextNode(name));
+      list.append(li);
+    }
+    legend.replaceChildren(intro, list);
+    // The server's attribution page names everyone, present or not: point to it when the page links it.
+    const full = document.querySelector('a[href$="/authors"]');
+    if (full) {
+      const more = document.createElement("p");
+      const link = full.cloneNode(true);
+      link.removeAttribute("aria-current");
+      link.removeAttribute("id");
+      more.append(link);
+      legend.append(more);
+    }
+  }
+
+  function mountEditor() {
+    const labelElement = document.querySelector('label[for="drafting-text"]');
+    const heading = document.querySelector("h1");
+    const label = (labelElement && labelElement.textContent.trim()) || (heading && heading.textContent.trim()) || t("editorLabel");
+    const { bar, legend } = toolbar();
+    const surface = document.createElement("div");
+    surface.className = "drafting-surface";
+    mount.replaceChildren(bar, legend, surface);
+    editor = createEditor(surface, {
+      ytext: session.text,
+      awareness: session.awareness,
+      editable: canEdit(),
+      label,
+      maxBytes,
+      onTooLong: () => announce(t("tooLong")),
+      describeAuthor,
+    });
+    editor.legend = legend;
+    mount.hidden = false;
+    if (form) form.hidden = true;
+    // The server-rendered text would go stale under the live one.
+    const rendered = document.getElementById("drafting-rendered");
+    if (rendered) rendered.hidden = true;
+  }
+
+  function showPresence() {
+    const everyone = people(session.awareness);
+    if (presence) renderPresence(presence, everyone, t);
+    if (editor && !editor.legend.hidden) renderLegend(editor.legend);
+    // While disconnected the others only seem gone: the status keeps saying we are reconnecting.
+    if (session.joined && everyone.length !== peopleCount) {
+      peopleCount = everyone.length;
+      window.clearTimeout(peopleTimer);
+      // Said once things settle, not at every arrival of a crowd.
+      peopleTimer = window.setTimeout(() => {
+        announce(peopleCount === 1 ? t("peopleOne") : t("peopleOther", { n: peopleCount }));
+      }, 1500);
+    }
+  }
+
+  session.on("joined", (ack) => {
+    role = ack.role || role;
+    section.dataset.role = role;
+    if (ack.message) announce(ack.message);
+  });
+  session.on("rejoined", (ack) => {
+    const before = role;
+    role = ack.role || role;
+    section.dataset.role = role;
+    if (editor && before !== role) {
+      editor.setEditable(canEdit());
+      announce(ack.message || (canEdit() ? t("nowEditable") : t("nowReadOnly")));
+    }
+  });
+  session.on("synced", () => {
+    mountEditor();
+    showPresence();
+    announce(roleNotice() || t("connected"));
+  });
+  session.on("join-failed", (ack) => announce(t("unavailable", { reason: ack.error || ack.message || "?" })));
+  session.on("rejoin-failed", (ack) => {
+    if (editor) editor.setEditable(false);
+    announce(t("unavailable", { reason: ack.error || ack.message || "?" }));
+  });
+  session.on("status", (state) => {
+    if (state === "reconnecting") {
+      reconnecting = true;
+      announce(t("reconnecting"));
+    } else if (state === "connecting" && !editor) {
+      announce(t("connecting"));
+    } else if (state === "connected" && reconnecting && !session.unsaved) {
+      reconnecting = false;
+      announce(t("reconnected"));
+    }
+  });
+  session.on("saved", () => {
+    if (reconnecting) {
+      reconnecting = false;
+      announce(t("reconnected"));
+    }
+  });
+  // The server sends each refusal twice (the ack and an "error" event): said once, from the event.
+  session.on("error", (error) => {
+    announce(t("notSaved", { reason: error.message || error.code || t("refused") }));
+  });
+  session.on("refused", (error) => {
+    if (error.code === "forbidden" && editor) {
+      role = "viewer";
+      editor.setEditable(false);
+      session.join(); // learn the new role
+    }
+  });
+  socket.on("connect_error", () => {
+    if (!editor) announce(t("noConnection"));
+  });
+  session.awareness.on("change", showPresence);
+
+  window.addEventListener("beforeunload", (event) => {
+    if (session.unsaved) {
+      event.preventDefault();
+      event.returnValue = t("leaving");
+    }
+  });
+  window.addEventListener("pagehide", () => session.goodbye());
+}
