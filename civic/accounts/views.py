@@ -19,15 +19,12 @@ from civic.accounts.forms import (
     SignInForm,
 )
 from civic.accounts.models import User
+from civic.accounts.participant import current_participant
 from civic.errors import CivicError, Forbidden, NotFound
 from civic.extensions import limiter
 from civic.security import safe_next
 
 bp = Blueprint("accounts", __name__)
-
-
-def _user() -> User | None:
-    return current_user if current_user.is_authenticated else None
 
 
 def _email_key() -> str:
@@ -168,7 +165,7 @@ def new_organisation() -> ResponseReturnValue:
     form = OrganisationForm()
     if form.validate_on_submit():
         organisation = services.create_organisation(
-            _user(),
+            current_participant(),
             form.name.data,
             form.description.data or "",
             form.website.data or "",
@@ -183,7 +180,7 @@ def new_organisation() -> ResponseReturnValue:
 @bp.route("/organisations/<slug>")
 def organisation(slug: str) -> ResponseReturnValue:
     org = services.get_organisation(slug)
-    user = _user()
+    user = current_participant()
     return render_template(
         "organisations/show.html",
         organisation=org,
@@ -200,12 +197,12 @@ def organisation(slug: str) -> ResponseReturnValue:
 @login_required
 def edit_organisation(slug: str) -> ResponseReturnValue:
     org = services.get_organisation(slug)
-    if not permissions.can_edit_organisation(_user(), org):
+    if not permissions.can_edit_organisation(current_participant(), org):
         raise Forbidden()
     form = OrganisationForm(obj=org)
     if form.validate_on_submit():
         services.update_organisation(
-            _user(),
+            current_participant(),
             org,
             form.name.data,
             form.description.data or "",
@@ -222,7 +219,7 @@ def edit_organisation(slug: str) -> ResponseReturnValue:
 @login_required
 def join_organisation(slug: str) -> ResponseReturnValue:
     org = services.get_organisation(slug)
-    services.request_membership(_user(), org)
+    services.request_membership(current_participant(), org)
     flash(_("Your request has been sent to the organisation's representatives."), "success")
     return redirect(url_for("accounts.organisation", slug=slug))
 
@@ -231,7 +228,7 @@ def join_organisation(slug: str) -> ResponseReturnValue:
 @login_required
 def leave_organisation(slug: str) -> ResponseReturnValue:
     org = services.get_organisation(slug)
-    services.leave_organisation(_user(), org)
+    services.leave_organisation(current_participant(), org)
     flash(_("You have left the organisation."), "success")
     return redirect(url_for("accounts.organisation", slug=slug))
 
@@ -241,10 +238,10 @@ def leave_organisation(slug: str) -> ResponseReturnValue:
 def decide_membership(slug: str, membership_id: int, decision: str) -> ResponseReturnValue:
     org = services.get_organisation(slug)
     if decision == "accept":
-        services.accept_membership(_user(), org, membership_id)
+        services.accept_membership(current_participant(), org, membership_id)
         flash(_("The request has been accepted."), "success")
     elif decision == "decline":
-        services.decline_membership(_user(), org, membership_id)
+        services.decline_membership(current_participant(), org, membership_id)
         flash(_("The request has been declined."), "success")
     else:
         raise NotFound()
@@ -255,6 +252,6 @@ def decide_membership(slug: str, membership_id: int, decision: str) -> ResponseR
 @login_required
 def verify_organisation(slug: str) -> ResponseReturnValue:
     org = services.get_organisation(slug)
-    services.set_verified(_user(), org, request.form.get("verified") == "1")
+    services.set_verified(current_participant(), org, request.form.get("verified") == "1")
     flash(_("The verification has been updated."), "success")
     return redirect(url_for("accounts.organisation", slug=slug))

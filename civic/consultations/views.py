@@ -9,10 +9,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from civic.accounts.models import User
+from civic.accounts.participant import current_participant
 from civic.components import PHASE_KINDS, REGISTRY
 from civic.consultations import permissions, queries, services
 from civic.consultations.forms import ConsultationForm, ModeratorForm, MovePhaseForm, PhaseForm
@@ -20,10 +20,6 @@ from civic.consultations.models import Consultation, Phase
 from civic.errors import CivicError, Forbidden
 
 bp = Blueprint("consultations", __name__)
-
-
-def _user() -> User | None:
-    return current_user if current_user.is_authenticated else None
 
 
 def _zone() -> ZoneInfo:
@@ -48,7 +44,7 @@ def _description(form: ConsultationForm) -> dict[str, str]:
 
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultations = queries.visible_consultations(user)
     return render_template(
         "consultations/index.html",
@@ -61,7 +57,7 @@ def index() -> ResponseReturnValue:
 @bp.route("/consultations/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     if not permissions.can_create_consultation(user):
         raise Forbidden()
     form = ConsultationForm()
@@ -82,7 +78,7 @@ def new() -> ResponseReturnValue:
 
 @bp.route("/c/<slug>")
 def show(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = services.get_consultation(slug, user)
     current = services.current_phase(consultation)
     return render_template(
@@ -103,7 +99,7 @@ def show(slug: str) -> ResponseReturnValue:
 @bp.route("/c/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = services.get_consultation(slug, user)
     if not permissions.can_edit_consultation(user, consultation):
         raise Forbidden()
@@ -137,7 +133,7 @@ def _phase_form(consultation: Consultation, phase: Phase | None) -> PhaseForm:
 @bp.route("/c/<slug>/phases", methods=["GET", "POST"])
 @login_required
 def phases(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = services.get_consultation(slug, user)
     if not permissions.can_edit_consultation(user, consultation):
         raise Forbidden()
@@ -180,7 +176,7 @@ def phases(slug: str) -> ResponseReturnValue:
 @bp.route("/c/<slug>/phases/<int:phase_id>", methods=["GET", "POST"])
 @login_required
 def edit_phase(slug: str, phase_id: int) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = services.get_consultation(slug, user)
     if not permissions.can_edit_consultation(user, consultation):
         raise Forbidden()
@@ -214,8 +210,8 @@ def edit_phase(slug: str, phase_id: int) -> ResponseReturnValue:
 @bp.route("/c/<slug>/phases/<int:phase_id>/delete", methods=["POST"])
 @login_required
 def delete_phase(slug: str, phase_id: int) -> ResponseReturnValue:
-    consultation = services.get_consultation(slug, _user())
-    services.remove_phase(_user(), consultation, phase_id)
+    consultation = services.get_consultation(slug, current_participant())
+    services.remove_phase(current_participant(), consultation, phase_id)
     flash(_("The phase has been removed."), "success")
     return redirect(url_for("consultations.phases", slug=slug))
 
@@ -223,9 +219,9 @@ def delete_phase(slug: str, phase_id: int) -> ResponseReturnValue:
 @bp.route("/c/<slug>/current-phase", methods=["POST"])
 @login_required
 def move_phase(slug: str) -> ResponseReturnValue:
-    consultation = services.get_consultation(slug, _user())
+    consultation = services.get_consultation(slug, current_participant())
     value = request.form.get("phase", "")
-    services.move_phase(_user(), consultation, int(value) if value.isdigit() else None)
+    services.move_phase(current_participant(), consultation, int(value) if value.isdigit() else None)
     flash(_("The current phase has been changed."), "success")
     return redirect(url_for("consultations.phases", slug=slug))
 
@@ -233,7 +229,7 @@ def move_phase(slug: str) -> ResponseReturnValue:
 @bp.route("/c/<slug>/moderators", methods=["GET", "POST"])
 @login_required
 def moderators(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = services.get_consultation(slug, user)
     if not permissions.can_name_moderators(user, consultation):
         raise Forbidden()
@@ -256,7 +252,7 @@ def moderators(slug: str) -> ResponseReturnValue:
 @bp.route("/c/<slug>/moderators/<int:moderator_id>/remove", methods=["POST"])
 @login_required
 def remove_moderator(slug: str, moderator_id: int) -> ResponseReturnValue:
-    consultation = services.get_consultation(slug, _user())
-    services.remove_moderator(_user(), consultation, moderator_id)
+    consultation = services.get_consultation(slug, current_participant())
+    services.remove_moderator(current_participant(), consultation, moderator_id)
     flash(_("The moderator has been removed."), "success")
     return redirect(url_for("consultations.moderators", slug=slug))

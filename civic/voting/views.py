@@ -11,10 +11,10 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from civic.accounts.models import User
+from civic.accounts.participant import current_participant
 from civic.accounts.services import list_organisations
 from civic.consultations.models import Consultation
 from civic.consultations.services import get_consultation
@@ -25,10 +25,6 @@ from civic.voting.forms import METHOD_LABELS, BallotForm, PollForm
 from civic.voting.models import Poll
 
 bp = Blueprint("voting", __name__)
-
-
-def _user() -> User | None:
-    return current_user if current_user.is_authenticated else None
 
 
 def _zone() -> ZoneInfo:
@@ -44,15 +40,15 @@ def _to_local(moment: datetime) -> datetime:
 
 
 def _load(slug: str, poll_id: int) -> tuple[Consultation, Poll]:
-    consultation = get_consultation(slug, _user())
-    poll = services.get_poll(consultation, poll_id, _user())
+    consultation = get_consultation(slug, current_participant())
+    poll = services.get_poll(consultation, poll_id, current_participant())
     services.count_if_due(poll)
     return consultation, poll
 
 
 @bp.route("/c/<slug>/polls")
 def index(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = get_consultation(slug, user)
     polls = services.polls_of(consultation)
     return render_template(
@@ -120,7 +116,7 @@ def _form_errors(form: PollForm, error: CivicError) -> None:
 @bp.route("/c/<slug>/polls/new", methods=["GET", "POST"])
 @login_required
 def new(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = get_consultation(slug, user)
     if not permissions.can_manage_polls(user, consultation):
         raise Forbidden()
@@ -145,7 +141,7 @@ def new(slug: str) -> ResponseReturnValue:
 @bp.route("/c/<slug>/polls/<int:poll_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str, poll_id: int) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation, poll = _load(slug, poll_id)
     if not permissions.can_manage_polls(user, consultation):
         raise Forbidden()
@@ -174,7 +170,7 @@ def _render_poll(
     error: services.BallotInvalid | CivicError | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     now = utcnow()
     form = BallotForm()
     form.nonce.data = secrets.token_urlsafe(16)
@@ -214,7 +210,7 @@ def show(slug: str, poll_id: int) -> ResponseReturnValue:
 @bp.route("/c/<slug>/polls/<int:poll_id>/ballot", methods=["POST"])
 def cast(slug: str, poll_id: int) -> ResponseReturnValue:
     consultation, poll = _load(slug, poll_id)
-    user = _user()
+    user = current_participant()
     values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "nonce")}
     try:
         choice = services.read_ballot(poll, values)
@@ -251,13 +247,13 @@ def receipt(slug: str, poll_id: int) -> ResponseReturnValue:
 @login_required
 def close(slug: str, poll_id: int) -> ResponseReturnValue:
     consultation, poll = _load(slug, poll_id)
-    services.close_poll(_user(), consultation, poll)
+    services.close_poll(current_participant(), consultation, poll)
     flash(_("The poll is closed and counted."), "success")
     return redirect(url_for("voting.results", slug=slug, poll_id=poll.id))
 
 
 def _published(consultation: Consultation, poll: Poll) -> dict[str, Any]:
-    if not permissions.can_see_results(_user(), poll, consultation):
+    if not permissions.can_see_results(current_participant(), poll, consultation):
         raise Conflict(_("The results are published when the poll closes."))
     return services.result_of(poll) or {}
 
