@@ -1,7 +1,8 @@
 """Discussion and proposal-list speed: server time and SQL queries for 100 to 10,000 comments or proposals.
 
 Run: `.venv/bin/python benchmarks/bench_discussion.py` (SQLite in a temporary file), and also on
-PostgreSQL when TEST_DATABASE_URL or DATABASE_URL names one. It prints one line per size:
+PostgreSQL when TEST_DATABASE_URL or DATABASE_URL names one; `--only proposals` (or `--only discussion`)
+runs one part. It prints one line per size:
 median and worst server time of rendering the discussion page through the Flask test client, and the
 number of SQL queries it cost. Then the same for the
 proposal list (sorts, a filter, searches) with 100 and 10,000 proposals.
@@ -9,6 +10,7 @@ proposal list (sorts, a filter, searches) with 100 and 10,000 proposals.
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import secrets
@@ -218,7 +220,12 @@ def bench_discussion(app: Flask, label: str) -> None:
 
 
 def fill_proposals(size: int, seed: int = 7) -> str:
-    """Create a consultation in its proposals phase with `size` published proposals; return its slug."""
+    """Create a consultation in its proposals phase with `size` published proposals; return its slug.
+
+    Each proposal has its discussion thread, with an exponentially distributed number of comments
+    (mean about 6, one in seven without any) counted on the thread and on the proposal, as the
+    discussion's services keep them; the comments themselves are not needed by the list.
+    """
     rng = random.Random(seed)
     now = utcnow()
     users = _users(200)
@@ -240,10 +247,21 @@ def fill_proposals(size: int, seed: int = 7) -> str:
             body_html=str(render_markdown(body)),
             state="published",
             support_count=int(rng.expovariate(0.2)),
+            comment_count=int(rng.expovariate(0.15)),
             published_at=now - timedelta(minutes=size - index),
         )
         db.session.add(proposal)
         db.session.flush()
+        db.session.add(
+            Thread(
+                consultation_id=consultation.id,
+                kind="proposal",
+                target_id=proposal.id,
+                owner_id=proposal.author_id,
+                comment_count=proposal.comment_count,
+                top_level_count=proposal.comment_count,
+            )
+        )
         search.index(proposal)
         if index % 500 == 0:
             db.session.commit()
@@ -265,6 +283,7 @@ def bench_proposals(app: Flask, label: str) -> None:
                 ("newest", ""),
                 ("most supported", "?sort=supported"),
                 ("most discussed", "?sort=discussed"),
+                ("most discussed, page 3", "?sort=discussed&page=3"),
                 ("random, page 3", "?sort=random&page=3"),
                 ("theme filter", "?theme=1"),
                 ("search 'bibliothèque'", "?q=biblioth%C3%A8que"),
@@ -274,7 +293,10 @@ def bench_proposals(app: Flask, label: str) -> None:
                 print(f"{size:>9,} {name:<28} {median:>10.1f} {worst:>9.1f} {queries:>8}")
 
 
-BENCHES: list[Callable[[Flask, str], None]] = [bench_discussion, bench_proposals]
+BENCHES: dict[str, Callable[[Flask, str], None]] = {
+    "discussion": bench_discussion,
+    "proposals": bench_proposals,
+}
 
 
 def _app(uri: str) -> Flask:
@@ -284,17 +306,20 @@ def _app(uri: str) -> Flask:
     return app
 
 
-def run(uri: str, label: str) -> None:
+def run(uri: str, label: str, benches: list[str]) -> None:
     app = _app(uri)
-    for bench in BENCHES:
-        bench(app, label)
+    for name in benches:
+        BENCHES[name](app, label)
     with app.app_context():
         db.engine.dispose()  # the PostgreSQL database can then be dropped
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=sorted(BENCHES), action="append", help="run only this part")
+    benches = parser.parse_args().only or list(BENCHES)
     with tempfile.TemporaryDirectory() as folder:
-        run(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", "SQLite")
+        run(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", "SQLite", benches)
     server = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if server and server.startswith("postgres"):
         admin = make_url(normalise_database_url(server))
@@ -303,7 +328,7 @@ def main() -> None:
         with engine.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            run(admin.set(database=name).render_as_string(hide_password=False), "PostgreSQL")
+            run(admin.set(database=name).render_as_string(hide_password=False), "PostgreSQL", benches)
         finally:
             with engine.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

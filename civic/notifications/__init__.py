@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_login import current_user
+
+from civic.extensions import socketio
 
 
 def _unread() -> int:
+    from civic.accounts.participant import current_participant
     from civic.notifications.queries import unread_count
 
-    return unread_count(current_user) if current_user.is_authenticated else 0
+    user = current_participant()
+    return unread_count(user.id) if user is not None else 0
 
 
 def _context() -> dict[str, Any]:
@@ -21,7 +24,11 @@ def _context() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     from civic.notifications import models  # noqa: F401 - tables known to Alembic
+    from civic.notifications.events import NotificationsNamespace
+    from civic.notifications.services import NAMESPACE
     from civic.notifications.views import bp
 
     app.register_blueprint(bp)
     app.context_processor(_context)
+    # realtime.init_app has made this app's Socket.IO server: the header's live count listens here.
+    socketio.on_namespace(NotificationsNamespace(NAMESPACE))

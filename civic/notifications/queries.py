@@ -11,11 +11,11 @@ from civic.notifications.models import Notification
 PAGE = 50
 
 
-def unread_count(user: User) -> int:
+def unread_count(user_id: int) -> int:
     return int(
         db.session.scalar(
             select(func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
+                Notification.user_id == user_id, Notification.read_at.is_(None)
             )
         )
         or 0

@@ -1,4 +1,4 @@
-"""Notification verbs: notify someone (in the app, and by e-mail if they asked), mark as read."""
+"""Notification verbs: notify someone (in the app, live in their header, by e-mail if they asked), mark read."""
 
 from __future__ import annotations
 
@@ -7,13 +7,28 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import update
 
+from civic import realtime
 from civic.accounts.mail import send_mail
 from civic.accounts.models import User
 from civic.extensions import db
 from civic.notifications.models import Notification
+from civic.notifications.queries import unread_count
 from civic.timestamps import utcnow
 
 TITLE_MAX = 200
+NAMESPACE = "/notifications"
+
+
+def user_room(user_id: int) -> str:
+    """Return the Socket.IO room of one person's pages; only they may join it (see events.py)."""
+    return realtime.room("user", user_id)
+
+
+def publish_unread(user_id: int) -> None:
+    """Tell this person's open pages their new unread count (a number only: pages fetch the wording)."""
+    realtime.publish(
+        "notifications.unread", {"unread": unread_count(user_id)}, to=user_room(user_id), namespace=NAMESPACE
+    )
 
 
 def message(kind: str, actor_name: str) -> str:
@@ -22,8 +37,12 @@ def message(kind: str, actor_name: str) -> str:
         return _("%(name)s replied to your comment", name=actor_name)
     if kind == "comment":
         return _("%(name)s commented on your contribution", name=actor_name)
-    if kind == "answer":
+    if kind in ("answer", "proposal_answered"):  # the second name was stored before 2026-11-30
         return _("%(name)s answered your proposal", name=actor_name)
+    if kind == "amendment_accepted":
+        return _("%(name)s accepted your amendment", name=actor_name)
+    if kind == "amendment_rejected":
+        return _("%(name)s rejected your amendment", name=actor_name)
     return _("%(name)s: new activity", name=actor_name)
 
 
@@ -38,8 +57,9 @@ def notify(
 ) -> Notification:
     """Store an in-app notification; with commit=False it joins the caller's transaction.
 
-    Kinds with a sentence of their own: "reply", "comment", "answer". The e-mail, for people who opted
-    in, is sent after the commit (by the caller's commit when commit=False: see send_pending).
+    Kinds with a sentence of their own: "reply", "comment", "answer". After the commit, the person's
+    open pages hear of it and the e-mail goes to those who opted in; with commit=False the caller
+    calls deliver() after its own commit.
     """
     title = " ".join(title.split())
     notice = Notification(
@@ -53,8 +73,14 @@ def notify(
     db.session.add(notice)
     if commit:
         db.session.commit()
-        send_email(notice)
+        deliver(notice)
     return notice
+
+
+def deliver(notice: Notification) -> None:
+    """Announce a committed notification: the live unread count in its recipient's header, then e-mail."""
+    publish_unread(notice.user_id)
+    send_email(notice)
 
 
 def send_email(notice: Notification) -> None:
@@ -89,6 +115,7 @@ def mark_all_read(user: User) -> int:
         .values(read_at=utcnow())
     )
     db.session.commit()
+    publish_unread(user.id)  # the person's other tabs drop their count too
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -1,12 +1,14 @@
-"""The notifications page, marking them read, and the e-mail opt-in."""
+"""The notifications page, the header's unread count for its script, marking read, the e-mail opt-in."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from civic.accounts.participant import current_participant
 from civic.notifications import queries, services
 
 bp = Blueprint("notifications", __name__)
@@ -20,6 +22,23 @@ def index() -> ResponseReturnValue:
     return render_template(
         "notifications/index.html", notices=notices, more=more, page=page, message=services.message
     )
+
+
+@bp.route("/notifications/unread")
+@login_required
+def unread() -> ResponseReturnValue:
+    """The unread count with its wording in the reader's language, for the header's live update."""
+    user = current_participant()
+    count = queries.unread_count(user.id) if user is not None else 0
+    response = jsonify(
+        unread=count,
+        label=ngettext("%(num)d unread", "%(num)d unread", count) if count else "",
+        announcement=ngettext(
+            "You have %(num)d unread notification.", "You have %(num)d unread notifications.", count
+        ),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/notifications/read", methods=["POST"])

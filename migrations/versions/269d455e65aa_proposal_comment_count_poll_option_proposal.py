@@ -30,7 +30,11 @@ def upgrade():
         batch_op.create_index('ix_proposals_discussed', ['consultation_id', 'comment_count'], unique=False)
 
     # ### end Alembic commands ###
-    # Existing proposals take the count their thread already keeps.
+    # A thread's count now means visible comments (neither deleted nor hidden); proposals keep a copy.
+    op.execute(
+        "UPDATE threads SET comment_count = (SELECT COUNT(*) FROM comments"
+        " WHERE comments.thread_id = threads.id AND NOT comments.deleted AND NOT comments.hidden)"
+    )
     op.execute(
         "UPDATE proposals SET comment_count = COALESCE((SELECT threads.comment_count FROM threads"
         " WHERE threads.kind = 'proposal' AND threads.target_id = proposals.id), 0)"

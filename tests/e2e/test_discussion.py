@@ -1,4 +1,4 @@
-"""Discussion in a real browser: accessible in fr and en, usable without JavaScript, live with it."""
+"""Discussion in a real browser: accessible in fr and en, usable without JavaScript, live with it; moderation."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def test_discussion_pages_are_accessible(new_context: Any, axe_source: str, lang
         f"/flag/comment/{comment_id}",
         f"/c/{SLUG}/moderation",
         f"/c/{SLUG}/moderation/log",
+        f"/c/{SLUG}/moderation/sanctions",
         "/notifications",
     ):
         response = page.goto(path)
@@ -91,3 +92,38 @@ def test_a_new_comment_appears_live_on_another_page(new_context: Any) -> None:
     inserted.wait_for(timeout=10_000)
     # Rendered for the reader, in English.
     assert "Reply" in inserted.inner_text()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_administrator_lifts_a_ban_from_the_list(new_context: Any, axe_source: str, lang: str) -> None:
+    newcomer = new_context(lang=lang, javascript=False).new_page()
+    name = f"Nouvelle {secrets.token_hex(2)}"
+    newcomer.goto("/register")
+    newcomer.locator("input[name=display_name]").fill(name)
+    newcomer.locator("input[name=email]").fill(f"e2e-{secrets.token_hex(4)}@example.com")
+    newcomer.locator("input[name=password]").fill("une phrase assez longue")
+    with newcomer.expect_navigation():
+        newcomer.locator("main button[type=submit]").click()
+    person_id = newcomer.locator("a[data-notifications]").get_attribute("data-user-id")
+
+    admin = new_context(lang=lang).new_page()
+    sign_in(admin)
+    switch_language(admin, lang)
+    person_page = f"/c/{SLUG}/moderation/users/{person_id}/sanction"
+    admin.goto(person_page)
+    admin.locator("input[name=kind][value=ban]").check()
+    admin.locator("textarea[name=reason]").fill("Essai de bout en bout")
+    with admin.expect_navigation():
+        admin.locator("main form.stack button[type=submit]").click()
+    admin.goto(person_page)
+    assert admin.locator("table.data", has_text=name).count() == 1
+    assert_accessible(admin, axe_source)
+    admin.goto(f"/c/{SLUG}/moderation/sanctions")
+    row = admin.locator("table.data tr", has_text=name)
+    assert row.count() == 1
+    assert_accessible(admin, axe_source)
+    with admin.expect_navigation():
+        row.locator("button").click()
+    assert admin.locator("table.data tr", has_text=name).count() == 0
+    assert name in admin.locator(".messages").inner_text()
+    assert_accessible(admin, axe_source)

@@ -12,6 +12,7 @@ from civic.consultations.models import Consultation
 from civic.deliberation.discussion import services
 from civic.deliberation.discussion.models import Comment
 from civic.deliberation.moderation import services as moderation
+from civic.extensions import db
 from civic.timestamps import utcnow
 
 # (author's e-mail, markdown body, stance or None, replies in the same shape)
@@ -140,4 +141,5 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
         "Publicité sans lien avec la consultation. / Advertising unrelated to the consultation.",
     )
     thread = services.get_thread(tops[0].thread_id)
-    return f"{thread.comment_count} comments in the consultation's discussion (one hidden by a moderator)"
+    db.session.refresh(thread)
+    return f"{thread.comment_count} comments in the consultation's discussion, and one hidden by a moderator"

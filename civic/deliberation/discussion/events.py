@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 
+from civic.accounts.participant import current_participant
 from civic.deliberation.discussion import services
 from civic.errors import CivicError
 
@@ -28,10 +28,9 @@ class DiscussionNamespace(Namespace):
         thread_id = _thread_id(data)
         if thread_id is None:
             return {"ok": False, "error": "bad-request"}
-        user = current_user if current_user.is_authenticated else None
         try:
             thread = services.get_thread(thread_id)
-            services.consultation_of(thread, user)
+            services.consultation_of(thread, current_participant())
         except CivicError:
             return {"ok": False, "error": "not-found"}
         join_room(services.thread_room(thread_id))

@@ -124,6 +124,44 @@ def _walk(nodes: list[Node]) -> list[int]:
     return ids
 
 
+def _view(
+    thread: Thread,
+    consultation: Consultation,
+    user: User | None,
+    nodes: list[Node],
+    sort: Sort = "oldest",
+    page: int = 1,
+    pages: int = 1,
+    focus: Comment | None = None,
+) -> ThreadView:
+    """Assemble a view of these nodes: what this reader may do here and their votes on what is shown."""
+    now = utcnow()
+    can_comment, reason, can_moderate = _access(thread, consultation, user, now)
+    return ThreadView(
+        thread=thread,
+        consultation=consultation,
+        user=user,
+        nodes=nodes,
+        sort=sort,
+        page=page,
+        pages=pages,
+        votes=_votes(user, _walk(nodes)),
+        can_comment=can_comment,
+        closed_reason=reason,
+        can_moderate=can_moderate,
+        focus=focus,
+        now=now,
+    )
+
+
+def _context_of(comment: Comment) -> tuple[Thread, Consultation]:
+    thread = db.session.get(Thread, comment.thread_id)
+    consultation = db.session.get(Consultation, comment.consultation_id)
+    if thread is None or consultation is None:
+        raise NotFound()
+    return thread, consultation
+
+
 def thread_view(thread: Thread, user: User | None, sort: str = "oldest", page: int = 1) -> ThreadView:
     """Return one page of a discussion: top-level comments in the chosen order, each with its replies."""
     consultation = db.session.get(Consultation, thread.consultation_id)
@@ -173,30 +211,12 @@ def thread_view(thread: Thread, user: User | None, sort: str = "oldest", page: i
     nodes: list[Node] = []
     for top in tops:
         nodes.extend(_tree([top, *by_root.get(top.id, [])], 0, capped))
-    now = utcnow()
-    can_comment, reason, can_moderate = _access(thread, consultation, user, now)
-    return ThreadView(
-        thread=thread,
-        consultation=consultation,
-        user=user,
-        nodes=nodes,
-        sort=chosen,
-        page=page,
-        pages=pages,
-        votes=_votes(user, _walk(nodes)),
-        can_comment=can_comment,
-        closed_reason=reason,
-        can_moderate=can_moderate,
-        now=now,
-    )
+    return _view(thread, consultation, user, nodes, sort=chosen, page=page, pages=pages)
 
 
 def subthread_view(comment: Comment, user: User | None) -> ThreadView:
     """Return a comment with its replies, SHOWN_DEPTH levels deep: the "continue this thread" page."""
-    thread = db.session.get(Thread, comment.thread_id)
-    consultation = db.session.get(Consultation, comment.consultation_id)
-    if thread is None or consultation is None:
-        raise NotFound()
+    thread, consultation = _context_of(comment)
     rows = [comment]
     if comment.reply_count:
         rows += list(
@@ -212,49 +232,13 @@ def subthread_view(comment: Comment, user: User | None) -> ThreadView:
                 .limit(SUBTHREAD_LIMIT)
             )
         )
-    nodes = _tree(rows, comment.depth, set())
-    now = utcnow()
-    can_comment, reason, can_moderate = _access(thread, consultation, user, now)
-    return ThreadView(
-        thread=thread,
-        consultation=consultation,
-        user=user,
-        nodes=nodes,
-        sort="oldest",
-        page=1,
-        pages=1,
-        votes=_votes(user, _walk(nodes)),
-        can_comment=can_comment,
-        closed_reason=reason,
-        can_moderate=can_moderate,
-        focus=comment,
-        now=now,
-    )
+    return _view(thread, consultation, user, _tree(rows, comment.depth, set()), focus=comment)
 
 
 def single_view(comment: Comment, user: User | None) -> ThreadView:
     """Return a view holding one comment alone (the fragment fetched by the page's script)."""
-    thread = db.session.get(Thread, comment.thread_id)
-    consultation = db.session.get(Consultation, comment.consultation_id)
-    if thread is None or consultation is None:
-        raise NotFound()
-    now = utcnow()
-    can_comment, reason, can_moderate = _access(thread, consultation, user, now)
-    return ThreadView(
-        thread=thread,
-        consultation=consultation,
-        user=user,
-        nodes=[Node(comment, 0)],
-        sort="oldest",
-        page=1,
-        pages=1,
-        votes=_votes(user, [comment.id]),
-        can_comment=can_comment,
-        closed_reason=reason,
-        can_moderate=can_moderate,
-        focus=comment,
-        now=now,
-    )
+    thread, consultation = _context_of(comment)
+    return _view(thread, consultation, user, [Node(comment, 0)], focus=comment)
 
 
 def revisions(comment: Comment) -> list[CommentRevision]:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from civic import realtime
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
-from civic.deliberation.discussion import permissions
+from civic.deliberation.discussion import counts, permissions
 from civic.deliberation.discussion.models import (
     STANCES,
     Comment,
@@ -48,6 +48,24 @@ def thread_room(thread_id: int) -> str:
 def publish(event: str, thread_id: int, **data: object) -> None:
     """Tell everyone on the thread's page; clients fetch the comment as HTML in their own language."""
     realtime.publish(event, {"thread_id": thread_id, **data}, to=thread_room(thread_id), namespace=NAMESPACE)
+
+
+def _count_visible(thread: Thread, delta: int, top_level: int = 0) -> None:
+    """Move the thread's visible-comment count (and its commentable's copy) in the caller's transaction.
+
+    `top_level` counts top-level comments ever posted (placeholders included: they keep their place in
+    the pages), so it only moves when a comment is posted.
+    """
+    # Counters updated in SQL, so that concurrent changes do not overwrite each other.
+    db.session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id)
+        .values(
+            comment_count=Thread.comment_count + delta,
+            top_level_count=Thread.top_level_count + top_level,
+        )
+    )
+    counts.changed(thread.kind, thread.target_id, delta)
 
 
 def thread_for(consultation: Consultation, kind: str, target_id: int, owner_id: int | None = None) -> Thread:
@@ -162,15 +180,7 @@ def post_comment(
     db.session.flush()
     comment.path = f"{parent.path}/{path_segment(comment.id)}" if parent else path_segment(comment.id)
     comment.root_id = parent.root_id if parent else comment.id
-    # Counters updated in SQL, so that concurrent replies do not overwrite each other.
-    db.session.execute(
-        update(Thread)
-        .where(Thread.id == thread.id)
-        .values(
-            comment_count=Thread.comment_count + 1,
-            top_level_count=Thread.top_level_count + (0 if parent else 1),
-        )
-    )
+    _count_visible(thread, 1, top_level=0 if parent else 1)
     if parent is not None:
         db.session.execute(
             update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1)
@@ -202,7 +212,7 @@ def post_comment(
     if parent is not None:
         db.session.expire(parent, ["reply_count", "descendant_count"])
     for notice in notices:
-        notifications.send_email(notice)
+        notifications.deliver(notice)
     publish(
         "comment.created", thread.id, comment_id=comment.id, parent_id=comment.parent_id, depth=comment.depth
     )
@@ -248,6 +258,8 @@ def delete_comment(user: User | None, comment: Comment) -> None:
     """Remove a comment's text for good; a "comment deleted" placeholder keeps its replies in place."""
     if not permissions.can_delete_comment(user, comment):
         raise Forbidden(_("Only its author can delete a comment."))
+    if not comment.hidden:  # a hidden comment was already out of the count
+        _count_visible(get_thread(comment.thread_id), -1)
     comment.deleted = True
     comment.body = comment.body_html = ""
     comment.stance = None
@@ -317,6 +329,12 @@ def set_locked(thread: Thread, locked: bool, actor: User | None = None) -> None:
     moderation.record(consultation.id, "lock" if locked else "unlock", "thread", thread.id, "", actor)
     db.session.commit()
     publish("thread.locked" if locked else "thread.unlocked", thread.id)
+
+
+def on_visibility(comment: Comment, visible: bool) -> None:
+    """Count a comment a moderator (or enough flags) hid or restored; called before moderation commits."""
+    if not comment.deleted:  # a deleted comment stays out of the count whatever its moderation
+        _count_visible(get_thread(comment.thread_id), 1 if visible else -1)
 
 
 def on_moderation(comment: Comment, action: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from civic.accounts.models import User
+from civic.accounts.participant import current_participant
 from civic.consultations.services import get_consultation
 from civic.deliberation.discussion import permissions, queries, services
 from civic.deliberation.discussion.forms import STANCE_LABELS, CommentForm
@@ -19,13 +19,10 @@ from civic.security import safe_next
 bp = Blueprint("discussion", __name__)
 
 
-def _user() -> User | None:
-    return current_user if current_user.is_authenticated else None
-
-
 def _user_key() -> str:
     # Per person, not per address: a community centre's computers share one address.
-    return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
+    user = current_participant()
+    return f"user:{user.id}" if user is not None else "anonymous"
 
 
 def _comment_limits() -> str:
@@ -46,7 +43,7 @@ def _compose(
     comment: Comment | None = None,
 ) -> ResponseReturnValue:
     """Re-render a comment form on its own page, with the errors and what was typed."""
-    consultation = services.consultation_of(thread, _user())
+    consultation = services.consultation_of(thread, current_participant())
     if comment is not None:
         heading, action = _("Edit my comment"), url_for("discussion.edit", comment_id=comment.id)
     elif parent is not None:
@@ -68,7 +65,7 @@ def _compose(
 
 @bp.route("/c/<slug>/discussion")
 def consultation_thread(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = get_consultation(slug, user)
     thread = services.thread_for(consultation, "consultation", consultation.id)
     view = queries.thread_view(
@@ -91,7 +88,9 @@ def post(thread_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _compose(form, thread, 422)
     try:
-        comment = services.post_comment(_user(), thread, form.body.data, form.stance.data or None)
+        comment = services.post_comment(
+            current_participant(), thread, form.body.data, form.stance.data or None
+        )
     except CivicError as error:
         if isinstance(error, NotFound):
             raise
@@ -104,7 +103,7 @@ def post(thread_id: int) -> ResponseReturnValue:
 @bp.route("/discussion/comments/<int:comment_id>")
 def comment(comment_id: int) -> ResponseReturnValue:
     """A comment with its replies: the "continue this thread" page and the comment's permanent address."""
-    user = _user()
+    user = current_participant()
     target = services.get_comment(comment_id)
     thread = services.get_thread(target.thread_id)
     services.consultation_of(thread, user)
@@ -122,7 +121,7 @@ def comment(comment_id: int) -> ResponseReturnValue:
 @bp.route("/discussion/comments/<int:comment_id>/fragment")
 def fragment(comment_id: int) -> ResponseReturnValue:
     """One comment as HTML, in the reader's language, for the page's script to insert or refresh."""
-    user = _user()
+    user = current_participant()
     target = services.get_comment(comment_id)
     services.consultation_of(services.get_thread(target.thread_id), user)
     view = queries.single_view(target, user)
@@ -140,9 +139,10 @@ def fragment(comment_id: int) -> ResponseReturnValue:
 @login_required
 @limiter.shared_limit(_comment_limits, scope="comments", key_func=_user_key, methods=["POST"])
 def reply(comment_id: int) -> ResponseReturnValue:
+    user = current_participant()
     parent = services.get_comment(comment_id)
     thread = services.get_thread(parent.thread_id)
-    services.consultation_of(thread, _user())
+    services.consultation_of(thread, user)
     form = CommentForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
@@ -150,7 +150,7 @@ def reply(comment_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _compose(form, thread, 422, parent=parent)
     try:
-        comment = services.post_comment(_user(), thread, form.body.data, form.stance.data or None, parent.id)
+        comment = services.post_comment(user, thread, form.body.data, form.stance.data or None, parent.id)
     except CivicError as error:
         if isinstance(error, NotFound):
             raise
@@ -163,10 +163,11 @@ def reply(comment_id: int) -> ResponseReturnValue:
 @bp.route("/discussion/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(comment_id: int) -> ResponseReturnValue:
+    user = current_participant()
     target = services.get_comment(comment_id)
     thread = services.get_thread(target.thread_id)
-    services.consultation_of(thread, _user())
-    if not permissions.is_author(_user(), target):
+    services.consultation_of(thread, user)
+    if not permissions.is_author(user, target):
         raise Forbidden(_("Only its author can edit a comment."))
     form = CommentForm()
     if request.method == "GET":
@@ -176,7 +177,7 @@ def edit(comment_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _compose(form, thread, 422, comment=target)
     try:
-        services.edit_comment(_user(), target, form.body.data, form.stance.data or None)
+        services.edit_comment(user, target, form.body.data, form.stance.data or None)
     except CivicError as error:
         form.body.errors = [*form.body.errors, error.message]
         return _compose(form, thread, error.status, comment=target)
@@ -187,9 +188,10 @@ def edit(comment_id: int) -> ResponseReturnValue:
 @bp.route("/discussion/comments/<int:comment_id>/delete", methods=["POST"])
 @login_required
 def delete(comment_id: int) -> ResponseReturnValue:
+    user = current_participant()
     target = services.get_comment(comment_id)
-    services.consultation_of(services.get_thread(target.thread_id), _user())
-    services.delete_comment(_user(), target)
+    services.consultation_of(services.get_thread(target.thread_id), user)
+    services.delete_comment(user, target)
     flash(_("Your comment is deleted. Its replies stay in place."), "success")
     return redirect(_back(target, url_for("discussion.comment", comment_id=target.id)))
 
@@ -199,7 +201,7 @@ def delete(comment_id: int) -> ResponseReturnValue:
 def vote(comment_id: int) -> ResponseReturnValue:
     target = services.get_comment(comment_id)
     value = {"up": 1, "down": -1}.get(request.form.get("value", ""), 0)
-    held = services.vote(_user(), target, value)
+    held = services.vote(current_participant(), target, value)
     messages = {1: _("Marked as helpful."), -1: _("Marked as not helpful."), 0: _("Your vote is withdrawn.")}
     flash(messages[held], "success")
     return redirect(_back(target, url_for("discussion.comment", comment_id=target.id)))
@@ -208,7 +210,7 @@ def vote(comment_id: int) -> ResponseReturnValue:
 @bp.route("/discussion/comments/<int:comment_id>/history")
 def history(comment_id: int) -> ResponseReturnValue:
     target = services.get_comment(comment_id)
-    consultation = services.consultation_of(services.get_thread(target.thread_id), _user())
+    consultation = services.consultation_of(services.get_thread(target.thread_id), current_participant())
     return render_template(
         "discussion/history.html",
         consultation=consultation,
@@ -220,9 +222,10 @@ def history(comment_id: int) -> ResponseReturnValue:
 @bp.route("/discussion/threads/<int:thread_id>/lock", methods=["POST"])
 @login_required
 def lock(thread_id: int) -> ResponseReturnValue:
+    user = current_participant()
     thread = services.get_thread(thread_id)
-    services.consultation_of(thread, _user())
+    services.consultation_of(thread, user)
     locked = request.form.get("locked") == "1"
-    services.set_locked(thread, locked, actor=_user())
+    services.set_locked(thread, locked, actor=user)
     flash(_("The discussion is locked.") if locked else _("The discussion is open again."), "success")
     return redirect(_back(None, url_for("consultations.index")))

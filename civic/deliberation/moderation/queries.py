@@ -7,15 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from civic.consultations.models import Consultation
 from civic.deliberation.moderation import targets
-from civic.deliberation.moderation.models import Flag, ModerationAction
+from civic.deliberation.moderation.models import Flag, ModerationAction, Sanction
 from civic.extensions import db
+from civic.timestamps import utcnow
 
 QUEUE_SIZE = 50
 LOG_PAGE = 50
+SANCTIONS_PAGE = 50
 
 
 @dataclass
@@ -74,3 +77,18 @@ def public_log(consultation: Consultation, page: int = 1) -> tuple[list[Moderati
         )
     )
     return entries[:LOG_PAGE], len(entries) > LOG_PAGE
+
+
+def sanctions_in_force(person_id: int | None = None, page: int = 1) -> tuple[list[Sanction], bool]:
+    """Return one page of the suspensions and bans not lifted nor ended (of one person, or everyone's),
+    those ending soonest first and open-ended bans last, and whether another page exists."""
+    query = (
+        select(Sanction)
+        .where(Sanction.lifted.is_(False), or_(Sanction.ends_at.is_(None), Sanction.ends_at > utcnow()))
+        .options(joinedload(Sanction.user))
+        .order_by(Sanction.ends_at.is_(None), Sanction.ends_at, Sanction.id)
+    )
+    if person_id is not None:
+        query = query.where(Sanction.user_id == person_id)
+    rows = list(db.session.scalars(query.offset((page - 1) * SANCTIONS_PAGE).limit(SANCTIONS_PAGE + 1)))
+    return rows[:SANCTIONS_PAGE], len(rows) > SANCTIONS_PAGE

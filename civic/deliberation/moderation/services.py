@@ -149,6 +149,7 @@ def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = 
     hidden_now = (count or 0) >= consultation.flag_threshold
     if hidden_now:
         target.hidden, target.hidden_reason = True, ""
+        targets.visibility_changed(kind, target, visible=False)
         record(consultation.id, "auto-hide", kind, target_id)
     db.session.commit()
     if hidden_now:
@@ -175,6 +176,8 @@ def hide(user: User | None, consultation: Consultation, kind: str, target_id: in
         raise Invalid(_("At most %(n)d characters.", n=PUBLIC_REASON_MAX))
     if target.hidden and target.hidden_reason == reason:
         raise Conflict(_("This contribution is already hidden."))
+    if not target.hidden:  # hidden automatically before: only its reason changes
+        targets.visibility_changed(kind, target, visible=False)
     target.hidden, target.hidden_reason = True, reason
     _settle_flags(kind, target_id)
     record(consultation.id, "hide", kind, target_id, reason, user)
@@ -195,6 +198,8 @@ def restore(
     )
     if not was_hidden and not pending:
         raise Conflict(_("This contribution is not hidden."))
+    if was_hidden:
+        targets.visibility_changed(kind, target, visible=True)
     target.hidden, target.hidden_reason = False, ""
     _settle_flags(kind, target_id)
     record(consultation.id, "restore", kind, target_id, reason.strip()[:PUBLIC_REASON_MAX], user)
@@ -245,14 +250,18 @@ def sanction(
     return entry
 
 
-def lift(user: User | None, sanction_id: int, consultation: Consultation | None = None) -> None:
+def lift(user: User | None, sanction_id: int, consultation: Consultation | None = None) -> Sanction:
+    """End a suspension or ban before its date; the public log records it (from this consultation)."""
     if not permissions.can_sanction(user):
         raise Forbidden()
     entry = db.session.get(Sanction, sanction_id)
     if entry is None:
         raise NotFound()
     if entry.lifted:
-        raise Conflict()
+        raise Conflict(_("This sanction was already lifted."))
+    if entry.ends_at is not None and entry.ends_at <= utcnow():
+        raise Conflict(_("This sanction has already ended."))
     entry.lifted = True
     record(consultation.id if consultation else None, "lift", "user", entry.user_id, "", user)
     db.session.commit()
+    return entry

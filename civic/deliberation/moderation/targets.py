@@ -14,6 +14,9 @@ from typing import Any
 Loader = Callable[[int], Any]
 # Called after a hide or restore has been committed, e.g. to announce it on the page in real time.
 Listener = Callable[[Any, str], None]
+# Called when content becomes hidden (False) or visible again (True), inside the moderation's
+# transaction before it commits, e.g. to keep a count of visible comments in step.
+VisibilityListener = Callable[[Any, bool], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +24,20 @@ class Target:
     kind: str
     loader: Loader
     on_change: Listener | None = None
+    on_visibility: VisibilityListener | None = None
 
 
 REGISTRY: dict[str, Target] = {}
 
 
-def register(kind: str, loader: Loader, on_change: Listener | None = None) -> None:
+def register(
+    kind: str,
+    loader: Loader,
+    on_change: Listener | None = None,
+    on_visibility: VisibilityListener | None = None,
+) -> None:
     """Make a kind of content flaggable and hideable (idempotent for the same kind)."""
-    REGISTRY[kind] = Target(kind, loader, on_change)
+    REGISTRY[kind] = Target(kind, loader, on_change, on_visibility)
 
 
 def load(kind: str, target_id: int) -> Any:
@@ -41,3 +50,10 @@ def changed(kind: str, obj: Any, action: str) -> None:
     target = REGISTRY.get(kind)
     if target is not None and target.on_change is not None:
         target.on_change(obj, action)
+
+
+def visibility_changed(kind: str, obj: Any, visible: bool) -> None:
+    """Tell the kind's package that `obj` was just hidden or shown again (in the caller's transaction)."""
+    target = REGISTRY.get(kind)
+    if target is not None and target.on_visibility is not None:
+        target.on_visibility(obj, visible)

@@ -9,9 +9,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from civic.accounts.models import User
+from civic.accounts.participant import current_participant
 from civic.consultations.services import get_consultation
 from civic.deliberation.moderation import permissions, queries, services, targets
 from civic.deliberation.moderation.forms import REASON_LABELS, FlagForm, HideForm, SanctionForm
@@ -20,10 +21,6 @@ from civic.extensions import db
 from civic.security import safe_next
 
 bp = Blueprint("moderation", __name__)
-
-
-def _user() -> User | None:
-    return current_user if current_user.is_authenticated else None
 
 
 @bp.route("/flag/<kind>/<int:target_id>", methods=["GET", "POST"])
@@ -37,7 +34,7 @@ def flag(kind: str, target_id: int) -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            services.flag(_user(), kind, target_id, form.reason.data, form.text.data or "")
+            services.flag(current_participant(), kind, target_id, form.reason.data, form.text.data or "")
         except CivicError as error:
             form.text.errors = [*form.text.errors, error.message]
             status = error.status
@@ -50,7 +47,7 @@ def flag(kind: str, target_id: int) -> ResponseReturnValue:
 
 
 def _queue_page(slug: str, failed: tuple[str, int] | None = None, hide_form: HideForm | None = None) -> str:
-    user = _user()
+    user = current_participant()
     consultation = get_consultation(slug, user)
     if not permissions.can_moderate(user, consultation):
         raise Forbidden()
@@ -74,7 +71,7 @@ def queue(slug: str) -> ResponseReturnValue:
 @bp.route("/c/<slug>/moderation/<kind>/<int:target_id>/hide", methods=["POST"])
 @login_required
 def hide(slug: str, kind: str, target_id: int) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = get_consultation(slug, user)
     form = HideForm()
     status = 422
@@ -97,7 +94,7 @@ def hide(slug: str, kind: str, target_id: int) -> ResponseReturnValue:
 @bp.route("/c/<slug>/moderation/<kind>/<int:target_id>/restore", methods=["POST"])
 @login_required
 def restore(slug: str, kind: str, target_id: int) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = get_consultation(slug, user)
     services.restore(user, consultation, kind, target_id, request.form.get("reason", ""))
     flash(_("The content is shown again and its reports are closed."), "success")
@@ -111,7 +108,7 @@ def _zone() -> ZoneInfo:
 @bp.route("/c/<slug>/moderation/users/<int:person_id>/sanction", methods=["GET", "POST"])
 @login_required
 def sanction(slug: str, person_id: int) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = get_consultation(slug, user)
     if not permissions.can_sanction(user):
         raise Forbidden()
@@ -139,14 +136,47 @@ def sanction(slug: str, person_id: int) -> ResponseReturnValue:
             return redirect(url_for("moderation.queue", slug=slug))
     elif request.method == "POST":
         status = 422
+    sanctions, _more = queries.sanctions_in_force(person.id)
     return render_template(
-        "moderation/sanction.html", consultation=consultation, person=person, form=form
+        "moderation/sanction.html", consultation=consultation, person=person, form=form, sanctions=sanctions
     ), status
+
+
+@bp.route("/c/<slug>/moderation/sanctions")
+@login_required
+def sanctions(slug: str) -> ResponseReturnValue:
+    """The suspensions and bans in force, site-wide, each with a button to lift it: administrators only."""
+    user = current_participant()
+    consultation = get_consultation(slug, user)
+    if not permissions.can_sanction(user):
+        raise Forbidden()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    entries, more = queries.sanctions_in_force(page=page)
+    return render_template(
+        "moderation/sanctions.html", consultation=consultation, sanctions=entries, page=page, more=more
+    )
+
+
+@bp.route("/c/<slug>/moderation/sanctions/<int:sanction_id>/lift", methods=["POST"])
+@login_required
+def lift(slug: str, sanction_id: int) -> ResponseReturnValue:
+    user = current_participant()
+    consultation = get_consultation(slug, user)
+    entry = services.lift(user, sanction_id, consultation)
+    person = db.session.get(User, entry.user_id)
+    flash(
+        _(
+            "The sanction is lifted: %(name)s can take part again.",
+            name=person.display_name if person else "",
+        ),
+        "success",
+    )
+    return redirect(safe_next(request.form.get("next")) or url_for("moderation.sanctions", slug=slug))
 
 
 @bp.route("/c/<slug>/moderation/log")
 def log(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = get_consultation(slug, user)
     if not permissions.can_view_log(user, consultation):
         raise Forbidden()

@@ -21,10 +21,19 @@ def _on_moderation(proposal: object, action: str) -> None:
     lock_discussion(proposal, locked=action == "hidden")  # type: ignore[arg-type]
 
 
+def _on_comment_count(proposal_id: int, delta: int) -> None:
+    """Keep the proposal's copy of its discussion's visible-comment count, in the discussion's transaction."""
+    from civic.deliberation.proposals.services import count_comments
+
+    count_comments(proposal_id, delta)
+
+
 def init_app(app: Flask) -> None:
+    from civic.deliberation.discussion import counts
     from civic.deliberation.moderation import targets
     from civic.deliberation.proposals.views import bp
 
     app.register_blueprint(bp)
     components.attach("proposals", "proposals.index")
     targets.register("proposal", _load, _on_moderation)
+    counts.register("proposal", _on_comment_count)

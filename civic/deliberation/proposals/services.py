@@ -115,10 +115,22 @@ def has_activity(proposal: Proposal) -> bool:
     """Tell whether anyone supported or commented: from then on, edits are versioned and shown."""
     from civic.deliberation.discussion.models import Thread
 
-    comments = db.session.scalar(
-        select(Thread.comment_count).where(Thread.kind == "proposal", Thread.target_id == proposal.id)
+    if proposal.support_count > 0 or proposal.comment_count > 0:
+        return True
+    # Comments since deleted or hidden count too: a reply may still quote the text they answered.
+    posted = db.session.scalar(
+        select(Thread.top_level_count).where(Thread.kind == "proposal", Thread.target_id == proposal.id)
     )
-    return proposal.support_count > 0 or bool(comments)
+    return bool(posted)
+
+
+def count_comments(proposal_id: int, delta: int) -> None:
+    """Move a proposal's count of visible comments (the discussion calls this; the caller commits)."""
+    db.session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal_id)
+        .values(comment_count=Proposal.comment_count + delta)
+    )
 
 
 def update_proposal(
@@ -262,7 +274,7 @@ def answer_proposal(
 
     notifications.notify(
         proposal.author_id,
-        "proposal_answered",
+        "answer",
         proposal.consultation_id,
         proposal.moderation_url,
         user.display_name if user else "",

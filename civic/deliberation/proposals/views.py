@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
 from civic.accounts.models import Membership, User
+from civic.accounts.participant import current_participant
 from civic.consultations import services as consultations
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import queries as discussion_queries
@@ -36,18 +38,18 @@ STATE_LABELS = {
 }
 
 
-def _user() -> User | None:
-    return current_user if current_user.is_authenticated else None
-
-
 def _signed_in() -> User:
     """The signed-in user, in views behind login_required."""
-    return current_user._get_current_object()
+    user = current_participant()
+    if user is None:  # login_required has already redirected anonymous visitors
+        raise Forbidden()
+    return user
 
 
 def _user_key() -> str:
     # Per person, not per address: community centres share one address.
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
+    user = current_participant()
+    return f"user:{user.id}" if user is not None else f"ip:{request.remote_addr}"
 
 
 def _proposal_limits() -> str:
@@ -69,9 +71,40 @@ def _choices(form: ProposalForm, consultation: Consultation, user: User) -> None
     ]
 
 
+def _preview_or_save(
+    form: ProposalForm,
+    consultation: Consultation,
+    proposal: Proposal | None,
+    save: Callable[[], tuple[Proposal, str]],
+) -> ResponseReturnValue:
+    """Handle the proposal form of the new and edit pages: show a preview, or save and go to the proposal.
+
+    `save` calls the services and returns the proposal with the message to flash. A refused save shows
+    the form again with what was typed and the reason, under the status of the error (422 if invalid).
+    """
+    status, preview = 200, None
+    if form.validate_on_submit():
+        if form.preview.data:
+            preview = services.render_preview(form.body.data)
+        else:
+            try:
+                saved, message = save()
+            except CivicError as error:
+                form.body.errors = [*form.body.errors, error.message]
+                status = error.status
+            else:
+                flash(message, "success")
+                return redirect(url_for("proposals.show", slug=consultation.slug, proposal_id=saved.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "proposals/form.html", consultation=consultation, form=form, proposal=proposal, preview=preview
+    ), status
+
+
 @bp.route("/proposals")
 def index(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = consultations.get_consultation(slug, user)
     form = FilterForm(request.args)
     form.theme.choices = [SelectChoice("", _("All themes"))] + [
@@ -118,42 +151,27 @@ def new(slug: str) -> ResponseReturnValue:
         raise Forbidden(_("Proposals cannot be put forward in this phase."))
     form = ProposalForm()
     _choices(form, consultation, user)
-    status, preview = 200, None
-    if form.validate_on_submit():
-        if form.preview.data:
-            preview = services.render_preview(form.body.data)
-        else:
-            try:
-                proposal = services.create_proposal(
-                    user,
-                    consultation,
-                    form.title.data,
-                    form.body.data,
-                    form.theme.data,
-                    form.organisation.data,
-                    publish=bool(form.publish.data),
-                )
-            except CivicError as error:
-                form.body.errors = [*form.body.errors, error.message]
-                status = error.status
-            else:
-                flash(
-                    _("Your proposal is published.")
-                    if form.publish.data
-                    else _("Your draft is saved. Only you can see it."),
-                    "success",
-                )
-                return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "proposals/form.html", consultation=consultation, form=form, proposal=None, preview=preview
-    ), status
+
+    def save() -> tuple[Proposal, str]:
+        proposal = services.create_proposal(
+            user,
+            consultation,
+            form.title.data,
+            form.body.data,
+            form.theme.data,
+            form.organisation.data,
+            publish=bool(form.publish.data),
+        )
+        if form.publish.data:
+            return proposal, _("Your proposal is published.")
+        return proposal, _("Your draft is saved. Only you can see it.")
+
+    return _preview_or_save(form, consultation, None, save)
 
 
 @bp.route("/proposals/<int:proposal_id>")
 def show(slug: str, proposal_id: int) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = consultations.get_consultation(slug, user)
     proposal = services.get_proposal(consultation, proposal_id, user)
     thread_view = None
@@ -194,28 +212,16 @@ def edit(slug: str, proposal_id: int) -> ResponseReturnValue:
     _choices(form, consultation, user)
     if request.method == "GET":
         form.theme.data, form.organisation.data = proposal.theme_id, proposal.organisation_id
-    status, preview = 200, None
-    if form.validate_on_submit():
-        if form.preview.data:
-            preview = services.render_preview(form.body.data)
-        else:
-            try:
-                services.update_proposal(
-                    user, proposal, form.title.data, form.body.data, form.theme.data, form.organisation.data
-                )
-                if form.publish.data and proposal.state == Proposal.DRAFT:
-                    services.publish_proposal(user, proposal)
-            except CivicError as error:
-                form.body.errors = [*form.body.errors, error.message]
-                status = error.status
-            else:
-                flash(_("Your proposal is saved."), "success")
-                return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "proposals/form.html", consultation=consultation, form=form, proposal=proposal, preview=preview
-    ), status
+
+    def save() -> tuple[Proposal, str]:
+        services.update_proposal(
+            user, proposal, form.title.data, form.body.data, form.theme.data, form.organisation.data
+        )
+        if form.publish.data and proposal.state == Proposal.DRAFT:
+            services.publish_proposal(user, proposal)
+        return proposal, _("Your proposal is saved.")
+
+    return _preview_or_save(form, consultation, proposal, save)
 
 
 @bp.route(
@@ -223,7 +229,7 @@ def edit(slug: str, proposal_id: int) -> ResponseReturnValue:
 )
 @login_required
 def act(slug: str, proposal_id: int, action: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = consultations.get_consultation(slug, user)
     proposal = services.get_proposal(consultation, proposal_id, user)
     verb, message = {
@@ -240,7 +246,7 @@ def act(slug: str, proposal_id: int, action: str) -> ResponseReturnValue:
 @bp.route("/proposals/<int:proposal_id>/answer", methods=["GET", "POST"])
 @login_required
 def answer(slug: str, proposal_id: int) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = consultations.get_consultation(slug, user)
     proposal = services.get_proposal(consultation, proposal_id, user)
     if not permissions.can_answer(user, proposal):
@@ -268,7 +274,7 @@ def answer(slug: str, proposal_id: int) -> ResponseReturnValue:
 @bp.route("/themes", methods=["GET", "POST"])
 @login_required
 def themes(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = consultations.get_consultation(slug, user)
     if not permissions.can_manage_themes(user, consultation):
         raise Forbidden()
@@ -293,7 +299,8 @@ def themes(slug: str) -> ResponseReturnValue:
 @bp.route("/themes/<int:theme_id>/delete", methods=["POST"])
 @login_required
 def delete_theme(slug: str, theme_id: int) -> ResponseReturnValue:
-    consultation = consultations.get_consultation(slug, _user())
-    services.remove_theme(_user(), consultation, theme_id)
+    user = current_participant()
+    consultation = consultations.get_consultation(slug, user)
+    services.remove_theme(user, consultation, theme_id)
     flash(_("The theme has been removed."), "success")
     return redirect(url_for("proposals.themes", slug=slug))

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion.models import Comment, Thread
+from civic.deliberation.moderation import services as moderation
 from civic.deliberation.moderation.models import Flag, ModerationAction, Sanction
 from civic.extensions import db
 from civic.timestamps import utcnow
@@ -20,7 +21,7 @@ from tests.deliberation.factories import discussion_consultation, make_comment, 
 from tests.factories import make_consultation, make_user
 
 ROLES = ["anonymous", "citizen", "author", "moderator", "other-moderator", "admin"]
-ACTIONS = ["flag", "hide", "restore", "lock", "suspend", "ban", "queue", "log"]
+ACTIONS = ["flag", "hide", "restore", "lock", "suspend", "ban", "lift", "sanctions", "queue", "log"]
 OK = "ok"
 LOGIN = "login"
 DENIED = "denied"
@@ -34,6 +35,8 @@ TABLE = {
         "lock": LOGIN,
         "suspend": LOGIN,
         "ban": LOGIN,
+        "lift": LOGIN,
+        "sanctions": LOGIN,
         "queue": LOGIN,
         "log": OK,
     },
@@ -44,6 +47,8 @@ TABLE = {
         "lock": DENIED,
         "suspend": DENIED,
         "ban": DENIED,
+        "lift": DENIED,
+        "sanctions": DENIED,
         "queue": DENIED,
         "log": OK,
     },
@@ -54,6 +59,8 @@ TABLE = {
         "lock": DENIED,
         "suspend": DENIED,
         "ban": DENIED,
+        "lift": DENIED,
+        "sanctions": DENIED,
         "queue": DENIED,
         "log": OK,
     },
@@ -64,6 +71,8 @@ TABLE = {
         "lock": OK,
         "suspend": DENIED,
         "ban": DENIED,
+        "lift": DENIED,
+        "sanctions": DENIED,
         "queue": OK,
         "log": OK,
     },
@@ -74,6 +83,8 @@ TABLE = {
         "lock": DENIED,
         "suspend": DENIED,
         "ban": DENIED,
+        "lift": DENIED,
+        "sanctions": DENIED,
         "queue": DENIED,
         "log": OK,
     },
@@ -84,6 +95,8 @@ TABLE = {
         "lock": OK,
         "suspend": OK,
         "ban": OK,
+        "lift": OK,
+        "sanctions": OK,
         "queue": OK,
         "log": OK,
     },
@@ -98,9 +111,10 @@ class World:
     hidden: Comment
     author: User
     users: dict[str, User]
+    sanction: Sanction | None  # in force, on another person (for the "lift" action only)
 
 
-def _world() -> World:
+def _world(sanctioned: bool = False) -> World:
     moderator, other_moderator = make_user(name="Modé"), make_user(name="Autre modé")
     consultation = discussion_consultation(moderators=[moderator])
     make_consultation(moderators=[other_moderator])
@@ -110,6 +124,10 @@ def _world() -> World:
     hidden = make_comment(thread, author, "Contenu caché")
     hidden.hidden, hidden.hidden_reason = True, "Spam"
     db.session.commit()
+    sanction = None
+    if sanctioned:
+        in_3_days = utcnow() + timedelta(days=3)
+        sanction = moderation.sanction(make_user(admin=True), make_user().id, "suspension", "Spam", in_3_days)
     users = {
         "citizen": make_user(),
         "author": author,
@@ -117,7 +135,7 @@ def _world() -> World:
         "other-moderator": other_moderator,
         "admin": make_user(admin=True),
     }
-    return World(consultation, thread, comment, hidden, author, users)
+    return World(consultation, thread, comment, hidden, author, users, sanction)
 
 
 def _do(client: FlaskClient, world: World, action: str) -> int:
@@ -146,6 +164,12 @@ def _do(client: FlaskClient, world: World, action: str) -> int:
             "reason": "Insultes répétées",
         }
         return post_form(client, path, data, token_from=page).status_code
+    if action == "lift":
+        assert world.sanction is not None
+        path = f"/c/{slug}/moderation/sanctions/{world.sanction.id}/lift"
+        return post_form(client, path, {}, token_from=page).status_code
+    if action == "sanctions":
+        return client.get(f"/c/{slug}/moderation/sanctions").status_code
     if action == "queue":
         return client.get(f"/c/{slug}/moderation").status_code
     return client.get(page).status_code
@@ -164,13 +188,18 @@ def _effect(world: World, action: str) -> bool:
         return db.session.get(Thread, world.thread.id).locked  # type: ignore[union-attr]
     if action in ("suspend", "ban"):
         return (db.session.scalar(select(func.count(Sanction.id))) or 0) == 1
+    if action == "lift":
+        assert world.sanction is not None
+        lifted = db.session.get(Sanction, world.sanction.id).lifted  # type: ignore[union-attr]
+        logged = db.session.scalar(select(ModerationAction).where(ModerationAction.action == "lift"))
+        return lifted and logged is not None and logged.consultation_id == world.consultation.id
     return True
 
 
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("role", ROLES)
 def test_role_action_table(client: FlaskClient, role: str, action: str) -> None:
-    world = _world()
+    world = _world(sanctioned=action == "lift")
     if role != "anonymous":
         sign_in(client, world.users[role].email)
     status = _do(client, world, action)
@@ -180,10 +209,10 @@ def test_role_action_table(client: FlaskClient, role: str, action: str) -> None:
         assert _effect(world, action)
     elif expected == LOGIN:
         assert status == 302 and action != "log"
-        assert not _effect(world, action) or action in ("queue",)
+        assert not _effect(world, action) or action in ("queue", "sanctions")
     else:
         assert status == 403, f"{role} {action}: {status}"
-        if action not in ("queue",):
+        if action not in ("queue", "sanctions"):
             assert not _effect(world, action)
 
 

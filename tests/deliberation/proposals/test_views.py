@@ -210,7 +210,7 @@ def test_list_costs_the_same_queries_for_5_or_60_proposals(app: Flask, client: F
     authors = [make_user() for _ in range(6)]
     for n in range(60):
         make_proposal(large, authors[n % 6], title=f"Grande {n}", supports=n)
-    for query in ["", "?sort=supported", "?sort=discussed", "?q=bornes"]:
+    for query in ["", "?sort=supported", "?sort=discussed", "?sort=random&page=2", "?q=bornes"]:
         assert _queries_for(app, client, f"/c/{small.slug}/proposals{query}") == _queries_for(
             app, client, f"/c/{large.slug}/proposals{query}"
         ), query
