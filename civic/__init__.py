@@ -27,7 +27,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         templating,
         voting,
     )
-    from civic.deliberation import discussion, moderation, proposals
+    from civic.deliberation import discussion, drafting, moderation, proposals
     from civic.extensions import csrf, db, limiter, migrate
 
     app = Flask(
@@ -61,6 +61,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     moderation.init_app(app)
     discussion.init_app(app)
     proposals.init_app(app)
+    drafting.init_app(app)
     voting.init_app(app)
     cli.init_app(app)
     return app

@@ -12,6 +12,7 @@ from civic.accounts.passwords import hash_password
 from civic.components import PHASE_KINDS
 from civic.consultations.models import Consultation, Phase
 from civic.deliberation.discussion import demo as discussion_demo
+from civic.deliberation.drafting import demo as drafting_demo
 from civic.deliberation.proposals import demo as proposals_demo
 from civic.extensions import db
 from civic.text import render_markdown
@@ -72,6 +73,8 @@ This consultation runs in steps:
 
 Every step works on an old computer or a phone, in French and in English."""
 
+# Components a phase enables beyond its kind's defaults: the manifesto is co-written while proposals come in.
+EXTRA_COMPONENTS = {"proposals": ("drafting",)}
 PHASES = [
     ("information", -40, -25),
     ("proposals", -25, 10),
@@ -173,7 +176,7 @@ def load() -> str:
                 kind=kind,
                 starts_at=now + timedelta(days=start),
                 ends_at=now + timedelta(days=end),
-                components=" ".join(PHASE_KINDS[kind][1]),
+                components=" ".join(PHASE_KINDS[kind][1] + EXTRA_COMPONENTS.get(kind, ())),
             )
         )
     consultation.moderators.append(users["moderatrice@example.org"])
@@ -187,8 +190,9 @@ def load() -> str:
             consultation, "proposal", proposal.id, proposal.author_id, users, comments
         )
     polls = voting_demo.load(consultation, users)
+    manifesto = drafting_demo.load(consultation, users)
     return (
         f"Demo loaded: « {consultation.title_fr} » with {len(PHASES)} phases, "
         f"{len(USERS)} accounts (password {PASSWORD!r}: {', '.join(emails)}), "
-        f"{len(ORGANISATIONS)} organisations, {len(proposals)} proposals, {discussion}, {polls}."
+        f"{len(ORGANISATIONS)} organisations, {len(proposals)} proposals, {discussion}, {polls}, {manifesto}."
     )

@@ -19,6 +19,14 @@ def publish(event: str, data: dict[str, Any], to: str, namespace: str = "/") -> 
     socketio.emit(event, data, to=to, namespace=namespace)
 
 
+def publish_args(
+    event: str, args: tuple[Any, ...], to: str, namespace: str = "/", skip_sid: str | None = None
+) -> None:
+    """Send an event with positional (possibly binary) arguments to a room, leaving out `skip_sid`."""
+    # A tuple is how python-socketio sends several arguments.
+    socketio.emit(event, args, to=to, namespace=namespace, skip_sid=skip_sid)
+
+
 def init_app(app: Flask) -> None:
     # With REDIS_URL every process relays events through Redis, so a client connected to one process
     # hears what another published.

@@ -82,6 +82,27 @@ class Base:
     MAIL_SENDER = os.environ.get("CIVIC_MAIL_SENDER", "Civic <no-reply@localhost>")
     PASSWORD_RESET_HOURS = 2
 
+    # Co-drafting (docs/drafting-protocol.md): cap on simultaneous editors of one document, sizes in
+    # bytes, per-person message budget (token bucket: rate per second, burst), broadcast batching,
+    # compaction every N updates, and how late a committed row may appear to other processes.
+    DRAFTING_MAX_EDITORS = int(os.environ.get("CIVIC_DRAFTING_MAX_EDITORS", "150"))
+    DRAFTING_MAX_UPDATE_BYTES = int(os.environ.get("CIVIC_DRAFTING_MAX_UPDATE_BYTES", str(256 * 1024)))
+    DRAFTING_MAX_TEXT_BYTES = int(os.environ.get("CIVIC_DRAFTING_MAX_TEXT_BYTES", "100000"))
+    DRAFTING_MAX_STATE_BYTES = int(os.environ.get("CIVIC_DRAFTING_MAX_STATE_BYTES", str(4 * 1024 * 1024)))
+    DRAFTING_RATE = float(os.environ.get("CIVIC_DRAFTING_RATE", "40"))
+    DRAFTING_BURST = float(os.environ.get("CIVIC_DRAFTING_BURST", "200"))
+    DRAFTING_BATCH_MS = int(os.environ.get("CIVIC_DRAFTING_BATCH_MS", "50"))
+    # A busy room's relay window: DRAFTING_BATCH_MS with one sender, this from BUSY_SENDERS senders.
+    DRAFTING_BATCH_BUSY_MS = int(os.environ.get("CIVIC_DRAFTING_BATCH_BUSY_MS", "100"))
+    DRAFTING_BATCH_BUSY_SENDERS = int(os.environ.get("CIVIC_DRAFTING_BATCH_BUSY_SENDERS", "10"))
+    DRAFTING_COMPACT_EVERY = int(os.environ.get("CIVIC_DRAFTING_COMPACT_EVERY", "500"))
+    DRAFTING_VISIBILITY_GRACE = float(os.environ.get("CIVIC_DRAFTING_VISIBILITY_GRACE", "30"))
+    DRAFTING_RECHECK_SECONDS = float(os.environ.get("CIVIC_DRAFTING_RECHECK_SECONDS", "5"))
+    # Automatic versions: a burst of edits ends after this many quiet seconds; a per-process timer
+    # records it (off in tests, which call services.record_quiet_bursts themselves).
+    DRAFTING_VERSION_GAP = float(os.environ.get("CIVIC_DRAFTING_VERSION_GAP", "120"))
+    DRAFTING_VERSION_TIMERS = True
+
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
     # Only development may invent a secret (kept in instance/); production refuses to start without one.
     GENERATE_SECRET = False
@@ -103,6 +124,11 @@ class Testing(Base):
     RATELIMIT_STORAGE_URI = "memory://"
     SOCKETIO_ASYNC_MODE = "threading"
     REDIS_URL = None
+    # Deterministic co-drafting: broadcasts at once, rows visible at once, roles checked every message.
+    DRAFTING_BATCH_MS = 0
+    DRAFTING_VISIBILITY_GRACE = 0.0
+    DRAFTING_RECHECK_SECONDS = 0.0
+    DRAFTING_VERSION_TIMERS = False
 
 
 class Production(Base):

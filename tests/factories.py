@@ -9,6 +9,7 @@ from civic.accounts.models import Membership, Organisation, User
 from civic.accounts.passwords import hash_password
 from civic.components import PHASE_KINDS
 from civic.consultations.models import Consultation, Phase
+from civic.deliberation.drafting.models import Document, DocumentEditor, DocumentUpdate
 from civic.deliberation.proposals import search
 from civic.deliberation.proposals.models import Proposal
 from civic.extensions import db
@@ -107,3 +108,37 @@ def make_proposal(
     search.index(proposal)
     db.session.commit()
     return proposal
+
+
+def make_document(
+    consultation: Consultation,
+    creator: User | None = None,
+    text: str = "",
+    mode: str = "open",
+    editors: list[User] | None = None,
+    max_editors: int = 150,
+) -> Document:
+    """A co-drafted document; a starting text is stored as its first update, by its creator."""
+    from civic.deliberation.drafting import crdt
+
+    document = Document(
+        consultation_id=consultation.id,
+        title_fr="Manifeste numérique",
+        title_en="Digital manifesto",
+        mode=mode,
+        max_editors=max_editors,
+        created_by_id=creator.id if creator else None,
+    )
+    document.editors.extend(DocumentEditor(user_id=u.id) for u in editors or [])
+    db.session.add(document)
+    db.session.flush()
+    if text:
+        db.session.add(
+            DocumentUpdate(
+                document_id=document.id,
+                data=crdt.initial_update(text),
+                user_id=creator.id if creator else None,
+            )
+        )
+    db.session.commit()
+    return document

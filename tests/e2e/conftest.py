@@ -188,7 +188,9 @@ def server(booting_server: Server) -> Server:
     if not SITE_CSS.exists():
         pytest.fail("static/dist/site.css is missing: run `make assets` first (npm ci, then the build)")
     built = SITE_CSS.stat().st_mtime
-    stale = [source.name for source in SOURCES.rglob("*") if source.is_file() and source.stat().st_mtime > built]
+    stale = [
+        source.name for source in SOURCES.rglob("*") if source.is_file() and source.stat().st_mtime > built
+    ]
     if stale:
         pytest.fail(
             f"static/dist is older than {', '.join(stale)}: run `make assets` to test what visitors get"

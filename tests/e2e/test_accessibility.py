@@ -29,6 +29,7 @@ PUBLIC_PAGES = {
     "register": ("/register", 200),
     "forgot-password": ("/password/forgot", 200),
     "not-found": ("/does-not-exist", 404),
+    "documents": ("/c/plan-numerique/documents", 200),
 }
 
 SIGNED_IN_PAGES = {
@@ -37,6 +38,7 @@ SIGNED_IN_PAGES = {
     "phases": "/c/plan-numerique/phases",
     "moderators": "/c/plan-numerique/moderators",
     "new-organisation": "/organisations/new",
+    "new-document": "/c/plan-numerique/documents/new",
     # Public pages again, now with the controls only an administrator sees.
     "consultation-as-admin": "/c/plan-numerique",
     "organisation-as-admin": "/organisations/reseau-communautaire",
@@ -167,3 +169,16 @@ def test_home_page_weighs_less_than_60_kb(new_context: Any) -> None:
     assert total < HOME_BUDGET_BYTES, (
         f"the home page weighs {total} B (budget {HOME_BUDGET_BYTES} B):\n{detail}"
     )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_document_page_is_accessible(admin_page: Any, axe_source: str, lang: str) -> None:
+    """A co-drafted document as its moderator sees it: text, no-JS form, presence, settings, discussion."""
+    open_page(admin_page, "/c/plan-numerique/documents/new")
+    switch_language(admin_page, lang)
+    admin_page.fill("#title_fr", f"Document d'essai {lang}")
+    admin_page.fill("#text", "# Titre\n\nUn **texte** à écrire ensemble.")
+    admin_page.locator("form.stack button[type=submit]").click()
+    admin_page.wait_for_url("**/documents/*")
+    assert admin_page.locator("#drafting").count() == 1
+    assert_accessible(admin_page, axe_source)

@@ -1,0 +1,340 @@
+"""Co-drafting under load: N editors typing into one document over real Socket.IO connections.
+
+Run: `.venv/bin/python benchmarks/bench_drafting.py --editors 100 --rate 5 --seconds 20 [--processes 2]`
+(PostgreSQL at TEST_DATABASE_URL or DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test: a
+fresh database is created and dropped; with 2 processes Redis at --redis, default db 14).
+
+It starts the real server (`python app.py`, eventlet) once per process, creates the people, a
+consultation in its co-drafting phase and an open document with one line per editor, then forks
+--clients client processes. Each signs its editors in over HTTP, joins and syncs like the browser, and
+every editor types --rate characters a second at the end of its own line for --seconds (each keystroke
+one `update` message; editors spread over the server processes round-robin). Yjs client ids are fixed
+(BASE + editor number) so a receiver knows, from the state vector of each update it applies, whose
+keystrokes arrived; send times are shared between the client processes in shared memory.
+
+Printed: delivered % (for every editor, the share of the others' keystrokes in its document after a
+settling pause), acknowledged %, latency from send to receipt by the others (p50 / p95 / p99 over the
+--sample receivers; every receiver counts for delivery), server and client CPU seconds, and whether
+every client's text and the text rebuilt from the database are the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import hashlib
+import heapq
+import multiprocessing as mp
+import os
+import random
+import string
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psutil  # noqa: E402
+
+from civic.deliberation.drafting import crdt  # noqa: E402
+from tests.scale import harness  # noqa: E402
+
+BASE = 1_000_000  # Yjs client id of editor i: BASE + i
+BUCKETS = 60_000  # latency histogram: 1 ms buckets up to 60 s
+LETTERS = string.ascii_lowercase
+
+
+@dataclass
+class Plan:
+    editors: int
+    rate: float
+    seconds: float
+    keystrokes: int  # per editor, an upper bound
+    document_id: int
+    emails: list[str]
+    urls: list[str]
+    sample: set[int]
+
+
+def marker(i: int) -> str:
+    return f"[{i}]"
+
+
+class Shared:
+    """Memory shared by the client processes (created before forking)."""
+
+    def __init__(self, editors: int, keystrokes: int, workers: int) -> None:
+        self.send_times = mp.RawArray(ctypes.c_double, editors * keystrokes)
+        self.sent = mp.RawArray(ctypes.c_int, editors)
+        self.go = mp.Event()
+        self.collect = mp.Event()
+        self.start_at = mp.RawValue(ctypes.c_double, 0.0)
+        self.results: Any = mp.Queue()
+
+
+def worker(number: int, plan: Plan, mine: list[int], shared: Shared) -> None:
+    """One client process: its editors sign in, join, type on schedule, then report."""
+    cpu_started = time.process_time()
+    keystrokes = plan.keystrokes
+    histogram = [0] * BUCKETS
+    seen: dict[int, list[int]] = {}  # receiver -> highest clock seen per editor
+    acks = {"ok": 0, "refused": 0}
+
+    def measure(receiver: int) -> Any:
+        last = seen[receiver] = [0] * plan.editors
+
+        editor: list[harness.Editor] = []
+
+        def on_update(update: bytes, received_at: float) -> None:
+            # The state vector of a partial update is empty; the document's says what arrived so far.
+            with editor[0].lock:
+                state = editor[0].doc.get_state()
+            for client, clock in harness.decode_state_vector(state).items():
+                other = client - BASE
+                if not 0 <= other < plan.editors or other == receiver or clock <= last[other]:
+                    continue
+                for k in range(last[other], clock):
+                    latency = received_at - shared.send_times[other * keystrokes + k]
+                    histogram[min(BUCKETS - 1, max(0, int(latency * 1000)))] += 1
+                last[other] = clock
+
+        return on_update, editor
+
+    editors: dict[int, harness.Editor] = {}
+    typists: dict[int, harness.Typist] = {}
+    try:
+        for i in mine:
+            url = plan.urls[i % len(plan.urls)]
+            hook, holder = measure(i) if i in plan.sample else (None, [])
+            editor = harness.Editor(
+                plan.document_id, harness.sign_in(url, plan.emails[i]), client_id=BASE + i, on_update=hook
+            )
+            holder.append(editor)
+            editor.connect(url)
+            if editor.join(timeout=60)["role"] != "editor":
+                raise RuntimeError(f"editor {i} did not get an editor seat")
+            editors[i], typists[i] = editor, harness.Typist(editor, marker(i))
+        shared.results.put(("ready", number, None))
+    except Exception as error:  # report instead of hanging the parent
+        shared.results.put(("failed", number, repr(error)))
+        return
+    shared.go.wait()
+    start = shared.start_at.value
+    period = 1 / plan.rate
+    randomness = random.Random(number)
+    due = [(start + randomness.random() * period, i, 0) for i in mine]
+    heapq.heapify(due)
+    end = start + plan.seconds
+
+    def answered(*args: Any) -> None:
+        acks["ok" if args and args[0].get("ok") else "refused"] += 1
+
+    while due:
+        at, i, k = heapq.heappop(due)
+        if at >= end or k >= keystrokes:
+            continue
+        pause = at - time.time()
+        if pause > 0:
+            time.sleep(pause)
+        update = typists[i].type(LETTERS[k % 26])
+        shared.send_times[i * keystrokes + k] = time.time()
+        shared.sent[i] = k + 1
+        editors[i].sio.emit(
+            "y", (plan.document_id, crdt.update_message(update)), namespace=harness.NS, callback=answered
+        )
+        heapq.heappush(due, (at + period, i, k + 1))
+    shared.results.put(("typed", number, None))
+    shared.collect.wait()
+    delivered = expected = 0
+    texts = {}
+    for i, editor in editors.items():
+        with editor.lock:
+            state = harness.decode_state_vector(editor.doc.get_state())
+        for other in range(plan.editors):
+            if other != i:
+                expected += shared.sent[other]
+                delivered += min(state.get(BASE + other, 0), shared.sent[other])
+        texts[i] = hashlib.sha256(editor.content().encode()).hexdigest()
+    for editor in editors.values():
+        editor.disconnect()
+    report = {
+        "delivered": delivered,
+        "expected": expected,
+        "histogram": {b: n for b, n in enumerate(histogram) if n},
+        "texts": texts,
+        "acks": acks,
+        "errors": sum(len(e.errors) for e in editors.values()),
+        "cpu": time.process_time() - cpu_started,
+    }
+    shared.results.put(("done", number, report))
+
+
+def percentile(histogram: dict[int, int], share: float) -> float:
+    total = sum(histogram.values())
+    if not total:
+        return float("nan")
+    rank, running = share * total, 0
+    for bucket in sorted(histogram):
+        running += histogram[bucket]
+        if running >= rank:
+            return bucket + 0.5
+    return float(max(histogram))
+
+
+def cpu_of(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def wait_for(shared: Shared, kind: str, count: int, timeout: float) -> dict[int, Any]:
+    got: dict[int, Any] = {}
+    deadline = time.monotonic() + timeout
+    while len(got) < count:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"{len(got)}/{count} client processes {kind} in {timeout} s")
+        what, number, payload = shared.results.get(timeout=left)
+        if what == "failed":
+            raise RuntimeError(f"client process {number} failed: {payload}")
+        if what == kind:
+            got[number] = payload
+    return got
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    n = args.editors
+    keystrokes = int(args.rate * args.seconds) + 2
+    folder = Path(tempfile.mkdtemp(prefix="bench-drafting-"))
+    admin_url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or args.database
+    redis_url = args.redis if args.processes > 1 else None
+    if redis_url:
+        import redis
+
+        connection = redis.Redis.from_url(redis_url)
+        for key in connection.scan_iter("civic:drafting:*"):
+            connection.delete(key)
+    with harness.fresh_database(admin_url) as url:
+        app = harness.cheap_app(url)
+        harness.create_schema(app)
+        text = "".join(f"{marker(i)}\n" for i in range(n))
+        setup = harness.prepare(app, n, text, max_editors=n + 10)
+        servers = [
+            harness.Server(url, redis_url, folder / f"server-{p}.log", CIVIC_DRAFTING_MAX_EDITORS=str(n + 10))
+            for p in range(args.processes)
+        ]
+        try:
+            for server in servers:
+                server.start()
+                if args.server_nice is not None:  # root only: the server ahead of other work here
+                    psutil.Process(server.pid).nice(args.server_nice)
+            step = max(1, n // args.sample)
+            plan = Plan(
+                n, args.rate, args.seconds, keystrokes, setup.document_id, setup.emails,
+                [s.url for s in servers], set(range(0, n, step)),
+            )  # fmt: skip
+            shared = Shared(n, keystrokes, args.clients)
+            context = mp.get_context("fork")
+            workers = [
+                context.Process(
+                    target=worker, args=(w, plan, list(range(w, n, args.clients)), shared), daemon=True
+                )
+                for w in range(args.clients)
+            ]
+            connect_started = time.monotonic()
+            for process in workers:
+                process.start()
+            wait_for(shared, "ready", args.clients, timeout=120 + n)
+            connect_seconds = time.monotonic() - connect_started
+            pids = [s.pid for s in servers]
+            server_cpu, client_cpu = cpu_of(pids), cpu_of([p.pid for p in workers if p.pid])
+            load = os.getloadavg()[0]
+            wall = time.monotonic()
+            shared.start_at.value = time.time() + 0.5
+            shared.go.set()
+            print(f"typing: server pids {pids}", file=sys.stderr, flush=True)
+            wait_for(shared, "typed", args.clients, timeout=args.seconds + 120)
+            time.sleep(args.settle)
+            server_cpu = cpu_of(pids) - server_cpu
+            client_cpu = cpu_of([p.pid for p in workers if p.pid]) - client_cpu
+            wall = time.monotonic() - wall
+            shared.collect.set()
+            reports = wait_for(shared, "done", args.clients, timeout=120)
+            for process in workers:
+                process.join(10)
+        finally:
+            for server in servers:
+                server.stop()
+        server_text = harness.stored_text(app, setup.document_id)
+        with app.app_context():
+            from civic.extensions import db
+
+            db.engine.dispose()
+    histogram: dict[int, int] = {}
+    for report in reports.values():
+        for bucket, count in report["histogram"].items():
+            histogram[bucket] = histogram.get(bucket, 0) + count
+    sent = sum(shared.sent)
+    expected = sum(r["expected"] for r in reports.values())
+    delivered = sum(r["delivered"] for r in reports.values())
+    digest = hashlib.sha256(server_text.encode()).hexdigest()
+    texts = [t for r in reports.values() for t in r["texts"].values()]
+    typed_lines = {
+        line.split("]", 1)[0] + "]": len(line.split("]", 1)[1]) for line in server_text.splitlines()
+    }
+    return {
+        "editors": n,
+        "nice": args.server_nice,
+        "processes": args.processes,
+        "clients": args.clients,
+        "sent": sent,
+        "acked": sum(r["acks"]["ok"] for r in reports.values()),
+        "refused": sum(r["acks"]["refused"] for r in reports.values())
+        + sum(r["errors"] for r in reports.values()),
+        "delivered": 100 * delivered / expected if expected else float("nan"),
+        "samples": sum(histogram.values()),
+        "p50": percentile(histogram, 0.50),
+        "p95": percentile(histogram, 0.95),
+        "p99": percentile(histogram, 0.99),
+        "server_cpu": server_cpu,
+        "server_ms_per_keystroke": 1000 * server_cpu / sent if sent else float("nan"),
+        "client_cpu": client_cpu,
+        "wall": wall,
+        "load": load,
+        "connect": connect_seconds,
+        "converged": all(t == digest for t in texts) and len(texts) == n,
+        "stored_all": sum(typed_lines.get(marker(i), -1) for i in range(n)) == sent,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--editors", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=5.0, help="characters per second per editor")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--processes", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--clients", type=int, default=4, help="client processes")
+    parser.add_argument("--sample", type=int, default=30, help="receivers that time latency")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds after typing before collecting")
+    parser.add_argument(
+        "--server-nice", type=int, default=None, help="renice the servers (e.g. -10: needs root)"
+    )
+    parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    result = run(parser.parse_args())
+    print(
+        "editors {editors} processes {processes} clients {clients} nice {nice}: sent {sent} acked {acked} refused {refused} "
+        "delivered {delivered:.2f}% latency p50 {p50:.0f} ms p95 {p95:.0f} ms p99 {p99:.0f} ms "
+        "({samples} samples); server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s over {wall:.1f} s "
+        "(load before {load:.1f}); connect {connect:.0f} s; converged {converged}; "
+        "every keystroke stored {stored_all}".format(**result)
+    )
+
+
+if __name__ == "__main__":
+    main()

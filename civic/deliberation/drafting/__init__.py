@@ -1,0 +1,25 @@
+"""Co-drafting: documents many people write at once (Yjs in the browser, pycrdt here), with versions."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from civic import components
+from civic.extensions import socketio
+
+
+def init_app(app: Flask) -> None:
+    from civic.deliberation.drafting import (
+        amendments,
+        models,  # noqa: F401 - tables known to Alembic
+    )
+    from civic.deliberation.drafting.events import DraftingNamespace
+    from civic.deliberation.drafting.live import NAMESPACE, Workspace
+    from civic.deliberation.drafting.views import bp
+
+    app.register_blueprint(bp)
+    amendments.init_app(app)
+    components.attach("drafting", "drafting.index")
+    app.extensions["drafting"] = Workspace(app)
+    # realtime.init_app has just made this app's Socket.IO server: register the namespace on it.
+    socketio.on_namespace(DraftingNamespace(NAMESPACE))

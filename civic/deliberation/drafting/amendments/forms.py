@@ -1,0 +1,65 @@
+"""Forms: propose an amendment, decide it, answer or close its consent poll."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+
+from civic.deliberation.drafting.amendments.models import Amendment, AmendmentVote
+
+AMENDMENT_STATUS_NAMES = {
+    Amendment.OPEN: _l("Open"),
+    Amendment.ACCEPTED: _l("Accepted"),
+    Amendment.REJECTED: _l("Rejected"),
+    Amendment.OUTDATED: _l("Outdated"),
+}
+CONSENT_NAMES = {
+    "agree": _l("I agree"),
+    "abstain": _l("I abstain"),
+    "disagree": _l("I disagree"),
+    "block": _l("I block (a serious objection)"),
+}
+
+
+class AmendmentForm(FlaskForm):
+    """A passage of the current text, what should replace it, and why (checked by the service)."""
+
+    passage = TextAreaField(
+        _l("Passage to replace"),
+        description=_l("Copy it exactly from the current text (Markdown), with enough words to be unique."),
+    )
+    replacement = TextAreaField(_l("Replace it with"), description=_l("Markdown allowed."))
+    reason = TextAreaField(_l("Reason for the change"), description=_l("Markdown allowed."))
+
+
+class AmendmentDecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("accept", _l("Accept: apply it to the text")),
+            SelectChoice("reject", _l("Reject")),
+        ],
+        validators=[DataRequired()],
+    )
+    answer = TextAreaField(
+        _l("Answer to the author"),
+        description=_l("Required to reject, optional to accept. Markdown allowed."),
+    )
+
+
+class ConsentForm(FlaskForm):
+    response = RadioField(
+        _l("Your answer"),
+        choices=[SelectChoice(r, CONSENT_NAMES[r]) for r in AmendmentVote.RESPONSES],
+        validators=[DataRequired()],
+    )
+
+
+class CloseConsentForm(FlaskForm):
+    answer = TextAreaField(
+        _l("Answer to the author (optional)"),
+        description=_l("Left empty, the answer gives the count of the poll. Markdown allowed."),
+    )

@@ -1,0 +1,174 @@
+"""What one process keeps per app: open documents in memory, the batched relay, the shared presence.
+
+A LiveDocument is a cache of the database (snapshot plus update rows); it may be dropped at any time
+and is rebuilt from the rows. The Relay batches what a room hears: updates arriving within the batch
+window are merged into one message (merge_updates over a handful of updates is cheap).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pycrdt
+from flask import Flask, current_app
+from pycrdt import Doc
+
+from civic import realtime
+from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting.presence import Presence, presence_for
+from civic.extensions import socketio
+
+NAMESPACE = "/drafting"
+
+
+def document_room(document_id: int) -> str:
+    return realtime.room("document", document_id)
+
+
+@dataclass
+class LiveDocument:
+    """A document in memory with the ids of the rows it contains (rows above `horizon`)."""
+
+    document_id: int
+    created_at: datetime
+    doc: Doc
+    horizon: int  # every row with an id up to this one is in `doc` (from the snapshot)
+    applied: set[int] = field(default_factory=set)
+    state_bytes: int = 0  # an upper bound of the encoded state's size
+    synced_at: datetime | None = None  # database time of the last catch-up
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def last_id(self) -> int:
+        return max(self.applied, default=self.horizon)
+
+    def apply_row(self, row_id: int, data: bytes) -> None:
+        with self.lock:
+            if row_id <= self.horizon or row_id in self.applied:
+                return
+            self.doc.apply_update(data)
+            self.applied.add(row_id)
+            self.state_bytes += len(data)
+
+    def text_bytes(self) -> int:
+        return len(crdt.body(self.doc))
+
+
+@dataclass
+class _Batch:
+    updates: list[bytes] = field(default_factory=list)
+    awareness: dict[int, crdt.AwarenessEntry] = field(default_factory=dict)
+    senders: set[str | None] = field(default_factory=set)
+
+
+class Relay:
+    """Send updates and presence to a document's room, merged per batch window (0: at once).
+
+    Each relayed batch costs two WebSocket frames per reader (the event and its binary attachment),
+    the largest cost of a busy room. So the window widens with the number of people who sent in the
+    room's previous batch: `batch_seconds` with one sender, up to `busy_seconds` from `busy_senders`.
+    """
+
+    def __init__(
+        self, batch_seconds: float, busy_seconds: float | None = None, busy_senders: int = 10
+    ) -> None:
+        self.batch_seconds = batch_seconds
+        self.busy_seconds = max(batch_seconds, busy_seconds if busy_seconds is not None else batch_seconds)
+        self.busy_senders = max(2, busy_senders)
+        self._lock = threading.Lock()
+        self._pending: dict[int, _Batch] = {}
+        self._last_senders: dict[int, int] = {}  # senders in each room's previous batch
+
+    def window(self, document_id: int) -> float:
+        """Seconds the next batch of this room gathers for."""
+        senders = self._last_senders.get(document_id, 1)
+        busy = min(1.0, max(0, senders - 1) / (self.busy_senders - 1))
+        return self.batch_seconds + (self.busy_seconds - self.batch_seconds) * busy
+
+    def send_update(self, document_id: int, update: bytes, sid: str | None) -> None:
+        self._add(document_id, sid, update=update)
+
+    def send_awareness(self, document_id: int, entries: list[crdt.AwarenessEntry], sid: str | None) -> None:
+        self._add(document_id, sid, entries=entries)
+
+    def _add(
+        self,
+        document_id: int,
+        sid: str | None,
+        update: bytes | None = None,
+        entries: list[crdt.AwarenessEntry] | None = None,
+    ) -> None:
+        with self._lock:
+            batch = self._pending.get(document_id)
+            first = batch is None
+            if batch is None:
+                batch = self._pending[document_id] = _Batch()
+            if update is not None:
+                batch.updates.append(update)
+            for entry in entries or []:
+                known = batch.awareness.get(entry.client_id)
+                if known is None or known.clock <= entry.clock:
+                    batch.awareness[entry.client_id] = entry
+            batch.senders.add(sid)
+        if self.batch_seconds <= 0:
+            self.flush(document_id)
+        elif first:
+            socketio.start_background_task(self._flush_later, document_id, self.window(document_id))
+
+    def _flush_later(self, document_id: int, seconds: float) -> None:
+        socketio.sleep(seconds)
+        self.flush(document_id)
+
+    def flush(self, document_id: int) -> None:
+        with self._lock:
+            batch = self._pending.pop(document_id, None)
+            if batch is not None and batch.updates:
+                self._last_senders[document_id] = len(batch.senders)
+        if batch is None:
+            return
+        # The sender already has its own changes; when several people sent, everyone gets the merge.
+        skip = next(iter(batch.senders)) if len(batch.senders) == 1 else None
+        room = document_room(document_id)
+        if batch.updates:
+            merged = batch.updates[0] if len(batch.updates) == 1 else pycrdt.merge_updates(*batch.updates)
+            realtime.publish_args(
+                "y", (document_id, crdt.update_message(merged)), to=room, namespace=NAMESPACE, skip_sid=skip
+            )
+        if batch.awareness:
+            message = crdt.encode_awareness(list(batch.awareness.values()))
+            realtime.publish_args("y", (document_id, message), to=room, namespace=NAMESPACE, skip_sid=skip)
+
+
+class Workspace:
+    """Per app: the documents this process holds, the relay, the presence store, compaction counters."""
+
+    def __init__(self, app: Flask) -> None:
+        self.documents: dict[int, LiveDocument] = {}
+        self.relay = Relay(
+            app.config["DRAFTING_BATCH_MS"] / 1000,
+            app.config.get("DRAFTING_BATCH_BUSY_MS", app.config["DRAFTING_BATCH_MS"]) / 1000,
+            app.config.get("DRAFTING_BATCH_BUSY_SENDERS", 10),
+        )
+        self.presence: Presence = presence_for(app.config.get("REDIS_URL"))
+        self.since_compaction: dict[int, int] = {}
+        self.compacting: set[int] = set()
+        self.lock = threading.Lock()
+
+    def forget(self, document_id: int) -> None:
+        with self.lock:
+            self.documents.pop(document_id, None)
+
+    def reset(self) -> None:
+        """Drop everything held in memory (tests; a deleted document)."""
+        with self.lock:
+            self.documents.clear()
+            self.since_compaction.clear()
+            self.compacting.clear()
+        self.presence.clear()
+
+
+def workspace(app: Any = None) -> Workspace:
+    return (app or current_app).extensions["drafting"]

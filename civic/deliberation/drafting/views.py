@@ -1,0 +1,367 @@
+"""Document pages: a consultation's documents, create one, read and edit one (with or without JavaScript)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from civic.accounts.models import User
+from civic.consultations import services as consultations
+from civic.consultations.models import Consultation
+from civic.deliberation.discussion import queries as discussion_queries
+from civic.deliberation.discussion import services as discussion
+from civic.deliberation.drafting import diff, permissions, queries, services
+from civic.deliberation.drafting.amendments import queries as amendment_queries
+from civic.deliberation.drafting.forms import (
+    MODE_NAMES,
+    ROLE_NAMES,
+    DocumentForm,
+    DraftForm,
+    EditorForm,
+    SettingsForm,
+    VersionForm,
+)
+from civic.deliberation.drafting.models import Document
+from civic.errors import CivicError, Forbidden, Invalid
+from civic.text import render_markdown
+
+bp = Blueprint("drafting", __name__, url_prefix="/c/<slug>/documents")
+
+
+def _user() -> User | None:
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _load(slug: str, document_id: int) -> tuple[Consultation, Document]:
+    consultation = consultations.get_consultation(slug, _user())
+    return consultation, services.get_document(consultation, document_id, _user())
+
+
+@bp.route("")
+def index(slug: str) -> ResponseReturnValue:
+    user = _user()
+    consultation = consultations.get_consultation(slug, user)
+    return render_template(
+        "drafting/index.html",
+        consultation=consultation,
+        documents=queries.document_list(consultation),
+        mode_names=MODE_NAMES,
+        can_manage=permissions.can_manage_documents(user, consultation),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new(slug: str) -> ResponseReturnValue:
+    user = _user()
+    consultation = consultations.get_consultation(slug, user)
+    if not permissions.can_manage_documents(user, consultation):
+        raise Forbidden()
+    form = DocumentForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            document = services.create_document(
+                user,
+                consultation,
+                form.title_fr.data or "",
+                form.title_en.data or "",
+                form.text.data or "",
+                form.mode.data,
+            )
+        except CivicError as error:
+            form.text.errors = [*form.text.errors, error.message]
+            status = error.status
+        else:
+            flash(_("The document has been created."), "success")
+            return redirect(url_for("drafting.show", slug=slug, document_id=document.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("drafting/form.html", consultation=consultation, form=form), status
+
+
+def _show(
+    consultation: Consultation,
+    document: Document,
+    draft: DraftForm | None = None,
+    settings: SettingsForm | None = None,
+    editor: EditorForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """Render the document page; failed forms come back with what was typed and their errors."""
+    user = _user()
+    text, base = services.current_text(document)
+    role = services.role_of(user, document)
+    if draft is None:
+        draft = DraftForm(formdata=None, data={"text": text, "base": str(base)})
+    manage = permissions.can_manage_documents(user, consultation)
+    if manage and settings is None:
+        settings = SettingsForm(formdata=None, obj=document)
+    thread = discussion.thread_for(consultation, "document", document.id)
+    thread_view = discussion_queries.thread_view(
+        thread, user, request.args.get("sort", "oldest"), request.args.get("page", 1, type=int) or 1
+    )
+    return render_template(
+        "drafting/show.html",
+        consultation=consultation,
+        document=document,
+        rendered=render_markdown(text),
+        role=role,
+        me=services.person(user),
+        people=services.people_here(document),
+        draft=draft,
+        settings=settings,
+        editor_form=editor or EditorForm(formdata=None),
+        can_manage=manage,
+        mode_names=MODE_NAMES,
+        role_names=ROLE_NAMES,
+        max_bytes=current_app.config["DRAFTING_MAX_TEXT_BYTES"],
+        thread_view=thread_view,
+        amendment_counts=amendment_queries.amendment_counts(document),
+    ), status
+
+
+@bp.route("/<int:document_id>")
+def show(slug: str, document_id: int) -> ResponseReturnValue:
+    consultation, document = _load(slug, document_id)
+    return _show(consultation, document)
+
+
+@bp.route("/<int:document_id>", methods=["POST"])
+@login_required
+def save(slug: str, document_id: int) -> ResponseReturnValue:
+    """The no-JavaScript edit: merge the submitted text with what others wrote since its base."""
+    consultation, document = _load(slug, document_id)
+    form = DraftForm()
+    if not form.validate_on_submit():
+        return _show(consultation, document, draft=form, status=400)
+    base = (form.base.data or "").strip()
+    try:
+        if not base.isdigit():
+            raise services.StaleBase(
+                _("This form does not match this document. Copy your text, reload the page and try again.")
+            )
+        row = services.merge_text(_user(), document, int(base), form.text.data or "")
+    except CivicError as error:
+        form.text.errors = [*form.text.errors, error.message]
+        return _show(consultation, document, draft=form, status=error.status)
+    flash(_("Your changes are saved.") if row else _("No change to save."), "success")
+    return redirect(url_for("drafting.show", slug=slug, document_id=document.id))
+
+
+@bp.route("/<int:document_id>/settings", methods=["POST"])
+@login_required
+def settings(slug: str, document_id: int) -> ResponseReturnValue:
+    consultation, document = _load(slug, document_id)
+    if not permissions.can_manage_documents(_user(), consultation):
+        raise Forbidden()
+    form = SettingsForm()
+    if form.validate_on_submit():
+        try:
+            services.update_document(
+                _user(),
+                document,
+                form.title_fr.data or "",
+                form.title_en.data or "",
+                form.mode.data,
+                form.max_editors.data,
+            )
+        except CivicError as error:
+            form.mode.errors = [*form.mode.errors, error.message]
+            return _show(consultation, document, settings=form, status=error.status)
+        flash(_("The document settings are saved."), "success")
+        return redirect(url_for("drafting.show", slug=slug, document_id=document.id, _anchor="settings"))
+    return _show(consultation, document, settings=form, status=422)
+
+
+@bp.route("/<int:document_id>/editors", methods=["POST"])
+@login_required
+def add_editor(slug: str, document_id: int) -> ResponseReturnValue:
+    consultation, document = _load(slug, document_id)
+    if not permissions.can_manage_documents(_user(), consultation):
+        raise Forbidden()
+    form = EditorForm()
+    if form.validate_on_submit():
+        try:
+            added = services.add_editor(_user(), document, form.email.data)
+        except CivicError as error:
+            form.email.errors = [*form.email.errors, error.message]
+            return _show(consultation, document, editor=form, status=error.status)
+        flash(_("%(name)s is now a co-author.", name=added.display_name), "success")
+        return redirect(url_for("drafting.show", slug=slug, document_id=document.id, _anchor="settings"))
+    return _show(consultation, document, editor=form, status=422)
+
+
+@bp.route("/<int:document_id>/editors/<int:user_id>/remove", methods=["POST"])
+@login_required
+def remove_editor(slug: str, document_id: int, user_id: int) -> ResponseReturnValue:
+    _consultation, document = _load(slug, document_id)
+    services.remove_editor(_user(), document, user_id)
+    flash(_("The co-author has been removed."), "success")
+    return redirect(url_for("drafting.show", slug=slug, document_id=document.id, _anchor="settings"))
+
+
+# ---- history: versions, compare, restore, who wrote what ----------------------------------------------
+
+
+def _history_page(
+    consultation: Consultation,
+    document: Document,
+    page: int = 1,
+    form: VersionForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    user = _user()
+    manage = permissions.can_manage_documents(user, consultation)
+    rows, more = queries.history(document, page)
+    if manage and form is None:
+        form = VersionForm(formdata=None)
+    choices = queries.version_choices(document)
+    return render_template(
+        "drafting/history.html",
+        consultation=consultation,
+        document=document,
+        rows=rows,
+        page=page,
+        more=more,
+        choices=choices,
+        selected=(choices[1][0] if len(choices) > 1 else None, choices[0][0] if choices else None),
+        form=form if manage else None,
+    ), status
+
+
+@bp.route("/<int:document_id>/history")
+def history(slug: str, document_id: int) -> ResponseReturnValue:
+    consultation, document = _load(slug, document_id)
+    services.prepare_history(document)
+    return _history_page(consultation, document, max(request.args.get("page", 1, type=int) or 1, 1))
+
+
+@bp.route("/<int:document_id>/versions", methods=["POST"])
+@login_required
+def name_version(slug: str, document_id: int) -> ResponseReturnValue:
+    """A moderator names the current text as a version."""
+    consultation, document = _load(slug, document_id)
+    if not permissions.can_manage_documents(_user(), consultation):
+        raise Forbidden()
+    form = VersionForm()
+    if not form.validate_on_submit():
+        return _history_page(consultation, document, form=form, status=422)
+    try:
+        version = services.name_version(_user(), document, form.name.data or "")
+    except CivicError as error:
+        form.name.errors = [*form.name.errors, error.message]
+        return _history_page(consultation, document, form=form, status=error.status)
+    flash(_("Version %(n)d is recorded.", n=version.number), "success")
+    return redirect(url_for("drafting.history", slug=slug, document_id=document.id))
+
+
+def _version_page(
+    consultation: Consultation, document: Document, number: int, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
+    version = services.get_version(document, number)
+    return render_template(
+        "drafting/version.html",
+        consultation=consultation,
+        document=document,
+        row=queries.version_row(version),
+        rendered=render_markdown(version.text),
+        can_restore=permissions.can_manage_documents(_user(), consultation)
+        and document.mode != Document.FINAL,
+        error=error,
+    ), status
+
+
+@bp.route("/<int:document_id>/versions/<int:number>")
+def version(slug: str, document_id: int, number: int) -> ResponseReturnValue:
+    consultation, document = _load(slug, document_id)
+    return _version_page(consultation, document, number)
+
+
+@bp.route("/<int:document_id>/versions/<int:number>/restore", methods=["POST"])
+@login_required
+def restore_version(slug: str, document_id: int, number: int) -> ResponseReturnValue:
+    """A moderator makes an old version's text current again (a new version)."""
+    consultation, document = _load(slug, document_id)
+    if not permissions.can_manage_documents(_user(), consultation):
+        raise Forbidden()
+    services.get_version(document, number)
+    if not FlaskForm().validate_on_submit():  # the CSRF token only
+        return _version_page(
+            consultation, document, number, _("The form has expired. Please try again."), status=400
+        )
+    try:
+        restored = services.restore_version(_user(), document, number)
+    except CivicError as error:
+        return _version_page(consultation, document, number, error.message, status=error.status)
+    flash(_("Version %(old)d is restored as version %(new)d.", old=number, new=restored.number), "success")
+    return redirect(url_for("drafting.history", slug=slug, document_id=document.id))
+
+
+def _number(value: str | None) -> int:
+    if value is None or not value.isdigit() or len(value) > 9:
+        raise Invalid(_("Choose two versions to compare."))
+    return int(value)
+
+
+@bp.route("/<int:document_id>/compare")
+def compare(slug: str, document_id: int) -> ResponseReturnValue:
+    """Any two versions side by side as one text with insertions and deletions marked."""
+    consultation, document = _load(slug, document_id)
+    choices = queries.version_choices(document)
+    older = newer = None
+    if "from" in request.args or "to" in request.args:
+        try:
+            old_number, new_number = _number(request.args.get("from")), _number(request.args.get("to"))
+        except Invalid as error:
+            return render_template(
+                "drafting/compare.html",
+                consultation=consultation,
+                document=document,
+                choices=choices,
+                selected=(request.args.get("from"), request.args.get("to")),
+                error=error.message,
+            ), 400
+        older = services.get_version(document, old_number)
+        newer = services.get_version(document, new_number)
+    elif len(choices) > 1:
+        older = services.get_version(document, choices[1][0])
+        newer = services.get_version(document, choices[0][0])
+    segments = diff.compare(older.text, newer.text) if older and newer else []
+    return render_template(
+        "drafting/compare.html",
+        consultation=consultation,
+        document=document,
+        choices=choices,
+        selected=(older.number if older else None, newer.number if newer else None),
+        older=older,
+        newer=newer,
+        segments=segments,
+        stats=diff.stats(segments),
+        error=None,
+    )
+
+
+@bp.route("/<int:document_id>/authors")
+def authors(slug: str, document_id: int) -> ResponseReturnValue:
+    """Who wrote what in the current text: stretches of the source marked with their author."""
+    consultation, document = _load(slug, document_id)
+    runs = services.authorship(document)
+    names = queries.names_of({run.author for run in runs if run.author is not None})
+    sizes: dict[int | None, int] = {}
+    for run in runs:
+        sizes[run.author] = sizes.get(run.author, 0) + len(run.text)
+    legend = sorted(sizes, key=lambda author: -sizes[author])  # who wrote most first
+    return render_template(
+        "drafting/authors.html",
+        consultation=consultation,
+        document=document,
+        runs=runs,
+        names=names,
+        order={author: index for index, author in enumerate(legend, start=1)},
+        legend=legend,
+        sizes=sizes,
+    )

@@ -1,0 +1,414 @@
+"""Real servers and real clients for co-drafting at scale (tests/scale and benchmarks/bench_drafting.py).
+
+A `Server` is `python app.py` (eventlet) in its own process, on PostgreSQL, with Redis when several run.
+`prepare` builds the data through the app in this process (people, a consultation in its co-drafting
+phase, an open document). An `Editor` is what a browser tab does, over a real Socket.IO connection: it
+signs in over HTTP, joins the document, syncs, types into a pycrdt document and sends each change as
+the protocol says (docs/drafting-protocol.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import engineio
+import requests
+import socketio
+from pycrdt import Assoc, Doc, Text
+
+from civic.deliberation.drafting import crdt
+
+ROOT = Path(__file__).resolve().parents[2]
+NS = "/drafting"
+PASSWORD = "correct horse battery"  # noqa: S105 - throwaway accounts on a throwaway database
+SECRET = "scale-test-secret-not-for-production"  # noqa: S105 - shared by the processes of one run
+
+
+@contextmanager
+def fresh_database(admin_url: str) -> Iterator[str]:
+    """A PostgreSQL database created for this run and dropped after it; yields its URL."""
+    from tests.conftest import PostgresDatabase
+
+    database = PostgresDatabase(admin_url)
+    url = database.__enter__()
+    try:
+        yield url
+    finally:
+        database.__exit__()
+
+
+class _InOrderEngine(engineio.Client):
+    """Hand each received frame to Socket.IO on the reading thread, in order.
+
+    python-engineio's client starts a thread per message; a binary event is two frames (the event,
+    then its attachment), and two threads reassembling them race under load (garbled packets).
+    """
+
+    def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        if event == "message":
+            kwargs["run_async"] = False
+        return super()._trigger_event(event, *args, **kwargs)
+
+
+class _Client(socketio.Client):
+    def _engineio_client_class(self) -> type[engineio.Client]:
+        return _InOrderEngine
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    """One `python app.py` process (eventlet), started and stopped by the caller."""
+
+    def __init__(self, database_url: str, redis_url: str | None, log_path: Path, **env: str) -> None:
+        self.database_url, self.redis_url = database_url, redis_url
+        self.log_path, self.extra_env = log_path, env
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout: float = 30.0) -> Server:
+        env = {
+            **os.environ,
+            "CIVIC_ENV": "development",
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": self.database_url,
+            "CIVIC_HOST": "127.0.0.1",
+            "CIVIC_PORT": str(self.port),
+            # Hundreds of sign-ins from one address would hit the sign-in limits; they are not measured.
+            "CIVIC_RATELIMIT": "0",
+            "SOCKETIO_ASYNC_MODE": "eventlet",
+            **self.extra_env,
+        }
+        env.pop("REDIS_URL", None)
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own entry point
+            [sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}: see {self.log_path}")
+            try:
+                if requests.get(f"{self.url}/sign-in", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server on port {self.port} did not answer within {timeout} s")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up of any kind, as when a machine dies."""
+        if self.alive():
+            assert self.process is not None
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.alive():
+            assert self.process is not None
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+@dataclass
+class Setup:
+    """What `prepare` made: the document and the people who may sign in (password PASSWORD)."""
+
+    document_id: int
+    emails: list[str]
+    moderator_email: str
+
+
+def cheap_app(database_url: str) -> Any:
+    """The app in this process, to build data and read the database (cheap password hashing)."""
+    from civic import create_app
+
+    return create_app(
+        {
+            "CIVIC_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 8,
+            "ARGON2_PARALLELISM": 1,
+        }
+    )
+
+
+def create_schema(app: Any) -> None:
+    from civic.deliberation.proposals import search
+    from civic.extensions import db
+
+    with app.app_context():
+        db.create_all()
+        search.create_index_structures()
+
+
+def prepare(app: Any, people: int, text: str = "", tag: str = "", max_editors: int = 150) -> Setup:
+    """Create `people` accounts, a consultation in its co-drafting phase and an open document."""
+    from civic.accounts import services as accounts
+    from civic.deliberation.drafting import services
+    from civic.extensions import db
+    from tests.deliberation.drafting.factories import drafting_consultation
+
+    tag = tag or os.urandom(3).hex()
+    with app.app_context():
+        moderator = accounts.register("Modératrice", f"mod-{tag}@example.org", PASSWORD, "fr")
+        consultation = drafting_consultation(moderators=[moderator])
+        document = services.create_document(moderator, consultation, "Manifeste", "Manifesto", text)
+        document.max_editors = max_editors
+        db.session.commit()
+        emails = []
+        for number in range(people):
+            user = accounts.register(f"Personne {number}", f"p{number}-{tag}@example.org", PASSWORD, "fr")
+            emails.append(user.email)
+        return Setup(document.id, emails, moderator.email)
+
+
+def stored_text(app: Any, document_id: int) -> str:
+    """The document's text as the database holds it (every committed row)."""
+    from civic.deliberation.drafting import services
+    from civic.extensions import db
+
+    with app.app_context():
+        try:
+            return services.text_at(document_id)[0]
+        finally:
+            db.session.remove()
+
+
+def sign_in(base_url: str, email: str, password: str = PASSWORD) -> str:
+    """Sign in over HTTP like a browser; return the Cookie header for the Socket.IO connection."""
+    http = requests.Session()
+    page = http.get(f"{base_url}/sign-in", timeout=30).text
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    if match is None:
+        raise RuntimeError("no CSRF token on the sign-in page")
+    response = http.post(
+        f"{base_url}/sign-in",
+        data={"csrf_token": match.group(1), "email": email, "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in of {email} answered {response.status_code}")
+    return "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+
+
+def decode_state_vector(data: bytes) -> dict[int, int]:
+    """Read a Yjs state vector: client id -> number of items (its next clock)."""
+    result: dict[int, int] = {}
+    count, pos = _uint(data, 0)
+    for _ in range(count):
+        client, pos = _uint(data, pos)
+        clock, pos = _uint(data, pos)
+        result[client] = clock
+    return result
+
+
+def _uint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, pos
+
+
+@dataclass
+class Edit:
+    """One change sent, and whether the server acknowledged it (committed) or refused it."""
+
+    token: str
+    sent_at: float
+    answer: dict[str, Any] | None = None
+
+
+@dataclass
+class Editor:
+    """A browser tab on the document: Socket.IO connection, pycrdt document, sync, typing, acks.
+
+    `on_update(update, received_at)` is called (on the connection's thread) for every update applied
+    from the server. All changes to the pycrdt document happen under `lock`.
+    """
+
+    document_id: int
+    cookie: str
+    client_id: int | None = None
+    on_update: Callable[[bytes, float], None] | None = None
+    doc: Doc = field(init=False)
+    text: Text = field(init=False)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    sio: socketio.Client = field(init=False)
+    role: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+    synced: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.doc = Doc(client_id=self.client_id, allow_multithreading=True)
+        self.text = self.doc.get(crdt.BODY, type=Text)
+        self.sio = self._socket()
+
+    def _socket(self) -> socketio.Client:
+        sio = _Client(reconnection=False)
+        sio.on("y", self._on_y, namespace=NS)
+        sio.on("error", self._on_error, namespace=NS)
+        return sio
+
+    # ---- connection ----------------------------------------------------------------------------------
+
+    def connect(self, base_url: str, timeout: float = 20.0) -> Editor:
+        """Connect (a fresh socket each time: after a drop the tab reconnects, maybe to another server)."""
+        if self.sio.connected:
+            self.sio.disconnect()
+        self.sio = self._socket()
+        self.synced.clear()
+        self.sio.connect(
+            base_url,
+            headers={"Cookie": self.cookie},
+            namespaces=[NS],
+            transports=["websocket"],
+            wait_timeout=timeout,
+        )
+        return self
+
+    def join(self, timeout: float = 20.0) -> dict[str, Any]:
+        """Join, then send step 1; wait until the server's step 2 has been applied."""
+        answer: dict[str, Any] = self.sio.call(
+            "join", {"document": self.document_id}, namespace=NS, timeout=timeout
+        )
+        if not answer.get("ok"):
+            raise RuntimeError(f"join refused: {answer}")
+        self.role = answer["role"]
+        with self.lock:
+            step1 = crdt.step1(self.doc)
+        self.send(step1)
+        if not self.synced.wait(timeout):
+            raise TimeoutError("no step 2 from the server")
+        return answer
+
+    def disconnect(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.sio.connected)
+
+    # ---- messages ------------------------------------------------------------------------------------
+
+    def send(self, message: Any, edit: Edit | None = None) -> None:
+        def answered(*args: Any) -> None:
+            if edit is not None:
+                edit.answer = args[0] if args else None
+
+        self.sio.emit("y", (self.document_id, message), namespace=NS, callback=answered)
+
+    def _on_error(self, *args: Any) -> None:
+        self.errors.append(args[1] if len(args) > 1 else {"args": args})
+
+    def _on_y(self, document_id: int, data: bytes) -> None:
+        received_at = time.time()
+        if document_id != self.document_id:
+            return
+        message = crdt.parse_message(data)
+        if message.kind == "awareness":
+            return
+        if message.kind == "step1":  # the server's own step 1: send what it lacks (offline edits)
+            with self.lock:
+                answer = crdt.step2(self.doc, message.payload)
+            self.send(answer)
+            return
+        with self.lock:
+            self.doc.apply_update(message.payload)
+        if message.kind == "step2":
+            self.synced.set()
+        elif self.on_update is not None:
+            self.on_update(message.payload, received_at)
+
+    # ---- typing --------------------------------------------------------------------------------------
+
+    def change(self, edit: Callable[[Text], None]) -> bytes:
+        """Make a local change; return the update it produced (not sent)."""
+        with self.lock:
+            before = self.doc.get_state()
+            edit(self.text)
+            return self.doc.get_update(before)
+
+    def insert_at_end_of(self, marker: str, piece: str, send: bool = True) -> Edit:
+        """Type `piece` at the end of the line starting with `marker` (each editor has its own line)."""
+
+        def typing(text: Text) -> None:
+            body = str(text)
+            start = body.index(marker)
+            end = body.find("\n", start)
+            end = len(body) if end < 0 else end
+            text.insert(len(body[:end].encode("utf-8")), piece)
+
+        update = self.change(typing)
+        edit = Edit(piece, time.time())
+        self.edits.append(edit)
+        if send:
+            self.send(crdt.update_message(update), edit)
+        return edit
+
+    def content(self) -> str:
+        with self.lock:
+            return str(self.text)
+
+
+@dataclass
+class Typist:
+    """Fast typing at a fixed place: a sticky index follows the place while others insert elsewhere."""
+
+    editor: Editor
+    marker: str
+    _place: Any = None
+
+    def type(self, piece: str) -> bytes:
+        def typing(text: Text) -> None:
+            if self._place is None:
+                body = str(text)
+                end = body.find("\n", body.index(self.marker))
+                self._place = text.sticky_index(len(body[:end].encode("utf-8")), Assoc.AFTER)
+            # The index sticks to the line's newline, which moves along as anyone types before it.
+            text.insert(self._place.get_index(), piece)
+
+        return self.editor.change(typing)
