@@ -459,15 +459,22 @@ def receive_update(
         except SQLAlchemyError:
             db.session.rollback()
             raise
-    try:
-        live.apply_row(row_id, update)
-    except (ValueError, RuntimeError):  # stored but unreadable here: reload from the rows next time
-        log.exception("update %s could not be applied in memory", row_id)
-        workspace().forget(document_id)
+    announce(document_id, row_id, update, sid)
+    return row_id
+
+
+def announce(document_id: int, row_id: int, update: bytes, sid: str | None = None) -> None:
+    """After the commit of an update row: this process's copy takes it and the document's room hears it."""
+    live = workspace().documents.get(document_id)
+    if live is not None:
+        try:
+            live.apply_row(row_id, update)
+        except (ValueError, RuntimeError):  # stored but unreadable here: reload from the rows next time
+            log.exception("update %s could not be applied in memory", row_id)
+            workspace().forget(document_id)
     workspace().relay.send_update(document_id, update, sid)
     _count_for_compaction(document_id)
     schedule_version_check(document_id)
-    return row_id
 
 
 @dataclass

@@ -25,12 +25,11 @@ from civic.deliberation.drafting import crdt
 from civic.deliberation.drafting import permissions as drafting_permissions
 from civic.deliberation.drafting.amendments import permissions
 from civic.deliberation.drafting.amendments.models import Amendment, AmendmentSupport, AmendmentVote
-from civic.deliberation.drafting.live import workspace
 from civic.deliberation.drafting.models import Document, DocumentUpdate
 from civic.deliberation.drafting.services import (
     TITLE_MAX,
     DocumentFull,
-    _count_for_compaction,
+    announce,
     normalise_text,
     rebuild,
     record_version,
@@ -383,18 +382,6 @@ def _apply(moderator: User, amendment: Amendment, answer: str) -> tuple[int, byt
     return row.id, data
 
 
-def _announce(document: Document, row_id: int, data: bytes) -> None:
-    """After the commit: this process's copy takes the row, and the document's room hears the update."""
-    live = workspace().documents.get(document.id)
-    if live is not None:
-        try:
-            live.apply_row(row_id, data)
-        except (ValueError, RuntimeError):
-            workspace().forget(document.id)
-    workspace().relay.send_update(document.id, data, None)
-    _count_for_compaction(document.id)
-
-
 def _version_name(amendment: Amendment) -> str:
     author = amendment.author.display_name if amendment.author is not None else _("a former participant")
     return _("Amendment no. %(n)d by %(name)s", n=amendment.number, name=author)[:TITLE_MAX]
@@ -402,7 +389,7 @@ def _version_name(amendment: Amendment) -> str:
 
 def _finish_acceptance(amendment: Amendment, notice: Notification | None, row_id: int, data: bytes) -> None:
     document = amendment.document
-    _announce(document, row_id, data)
+    announce(document.id, row_id, data)
     if notice is not None:
         notifications.deliver(notice)
     record_version(document, amendment.author, _version_name(amendment))
