@@ -1,23 +1,30 @@
 """Time civic's counting against pref_voting, votekit and pyrankvote on the same ballot lists (not a test).
 
 Usage: python benchmarks/bench_counting.py [--ballots 100000 1000000] [--methods irv stv schulze ...]
-                                           [--libraries civic pyrankvote ...] [--quick] [--timeout S]
+                                           [--libraries civic pyrankvote ...] [--kinds full truncated]
+                                           [--quick] [--timeout S] [--repeats N] [--no-blt]
 
 Every (library, method, ballot count, ranking kind) runs in a fresh process of its own, so imports and
 memory do not interfere. Each process draws the same seeded ballot list (10 candidates; "full" rankings
-are random permutations, "truncated" ones random prefixes of length 1..10) as a list of lists of
+are random permutations, "truncated" ones random prefixes of length 1..10) as a list of tuples of
 candidate indices, then times building its own profile from that list *and* counting; civic's time
 includes Election.from_rankings. Times are CPU seconds (time.process_time) and wall seconds, the best
-of up to 3 runs (fewer when a run takes over 5 s). A peer is run on 1,000,000 ballots only if it took
-under --budget seconds on 100,000; a run over --timeout seconds is stopped and shown as "> timeout".
-Nothing is extrapolated. civic's peak memory is the tracemalloc peak of one more run (numpy arrays
-included); "rss" is the worker process's peak resident size, the ballot list itself included.
-Winners are compared with civic's where the library has the method.
+of the runs that fit in 5 s of CPU (at least one, at most --repeats, 100), the same budget for every
+library. A peer is run on 1,000,000 ballots only if it took under --budget seconds on 100,000; a run
+over --timeout seconds is stopped and shown as "> timeout". Nothing is extrapolated.
+
+Memory, per worker process: "civic peak MB" is the tracemalloc peak of one more civic run (numpy arrays
+included, the ballot list not); "rss before MB" is the resident size once the library is imported and
+the ballot list built, before any timed run; "peak rss MB" is the process's peak resident size (VmHWM)
+over its whole life: interpreter, library, ballot list and every timed run (not the tracemalloc run).
+Winners are compared with civic's where the library has the method; the issue's targets are checked
+at the end against what the run measured.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
@@ -38,19 +45,39 @@ LIBRARIES = ("civic", "pyrankvote", "pref_voting", "votekit", "votekit-fast")
 KINDS = ("full", "truncated")
 NAMES = [f"C{i}" for i in range(CANDIDATES)]
 
-Rows = list[list[int]]
+Rows = list[tuple[int, ...]]
 Winners = list[str]
+CHUNK = 1 << 16
 
 
 def ballot_list(ballots: int, kind: str) -> Rows:
-    """Return the seeded ballot list: lists of candidate indices, most preferred first."""
+    """Return the seeded ballot list: one tuple of candidate indices per ballot, most preferred first.
+
+    Full rankings are random permutations, truncated ones random prefixes of length 1..10. Tuples
+    are the most compact Python sequences of ints (the ints themselves are shared small ints); they
+    are made in ballot order, as a reader would make them, and a chunk at a time, so that making the
+    list takes little more memory than holding it. (Sharing one tuple among identical rankings would
+    save memory on truncated ballots, but every library then walks memory in a scattered order and
+    runs slower.) The ballots are those the earlier list-of-lists version drew from the same seed.
+    """
     import numpy as np
 
     rng = np.random.default_rng(SEED + (kind == "truncated"))
-    rows: Rows = np.argsort(rng.random((ballots, CANDIDATES)), axis=1).tolist()
-    if kind == "truncated":
-        lengths = rng.integers(1, CANDIDATES + 1, ballots).tolist()
-        rows = [row[:k] for row, k in zip(rows, lengths, strict=True)]
+    # Drawn chunk by chunk, the random numbers (and so the ballots) are those of one big draw.
+    ranks = np.empty((ballots, CANDIDATES), dtype=np.int8)
+    for start in range(0, ballots, CHUNK):
+        stop = min(start + CHUNK, ballots)
+        ranks[start:stop] = np.argsort(rng.random((stop - start, CANDIDATES)), axis=1)
+    lengths = (
+        rng.integers(1, CANDIDATES + 1, ballots) if kind == "truncated" else np.full(ballots, CANDIDATES)
+    )
+    rows: Rows = []
+    for start in range(0, ballots, CHUNK):
+        stop = min(start + CHUNK, ballots)
+        rows.extend(
+            tuple(row[:k])
+            for row, k in zip(ranks[start:stop].tolist(), lengths[start:stop].tolist(), strict=True)
+        )
     return rows
 
 
@@ -137,6 +164,26 @@ HAS: dict[str, tuple[str, ...]] = {
 }
 
 
+# What each library imports: loaded before "rss before" is taken, so that figure includes the library.
+# (Only imports: a first count of a few ballots could hang, since Ranked Pairs in pref_voting and votekit
+# tries every order of tied margins, and a small profile has many ties.)
+MODULES: dict[str, tuple[str, ...]] = {
+    "civic": tuple(
+        f"civic.voting.counting.{name}" for name in ("registry", "irv", "stv", "condorcet", "borda")
+    ),
+    "pyrankvote": ("pyrankvote",),
+    "pref_voting": (
+        "pref_voting.iterative_methods",
+        "pref_voting.margin_based_methods",
+        "pref_voting.profiles",
+        "pref_voting.profiles_with_ties",
+        "pref_voting.scoring_methods",
+    ),
+    "votekit": ("votekit", "votekit.elections"),
+    "votekit-fast": ("votekit", "votekit.elections"),
+}
+
+
 def runner(library: str) -> Callable[[str, Rows], Winners]:
     if library == "votekit-fast":
         return lambda method, rows: votekit_count(method, rows, fast=True)
@@ -151,48 +198,89 @@ def runner(library: str) -> Callable[[str, Rows], Winners]:
 # --- the worker: one process per measurement -------------------------------------------------------------
 
 
-def best_of(call: Callable[[], Winners]) -> tuple[float, float, Winners]:
-    """Run up to 3 times (stopping once 5 s of CPU are spent); return the best CPU and wall times."""
+def memory_mb(field: str) -> float:
+    """Return this process's resident memory now ("VmRSS") or at its peak ("VmHWM"), in MB.
+
+    Read from /proc/self/status: getrusage's ru_maxrss would be wrong here, because a child started
+    by vfork (as subprocess does) inherits its parent's peak at exec, so a worker would report the
+    driver's peak whenever that is higher (the driver builds the ballot lists it writes as BLT files).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    # Not Linux: the peak is the best there is (in bytes on macOS, in KB elsewhere).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+# Every library gets the same CPU budget per case: runs are repeated until it is spent (at least one
+# run, at most --repeats), and the best is kept, so that a short burst of load on the machine does
+# not decide a figure. A fast library simply gets more runs in the same budget.
+BUDGET_CPU = 5.0
+
+
+def best_of(call: Callable[[], Winners], repeats: int) -> tuple[float, float, Winners]:
+    """Run until BUDGET_CPU seconds of CPU are spent (at most `repeats` runs); return the best times."""
     cpu = wall = float("inf")
     spent = 0.0
     winners: Winners = []
-    for _ in range(3):
+    for _ in range(repeats):
         started_cpu, started_wall = time.process_time(), time.perf_counter()
         winners = call()
         took = time.process_time() - started_cpu
         cpu, wall = min(cpu, took), min(wall, time.perf_counter() - started_wall)
         spent += took
-        if spent > 5:
+        if spent > BUDGET_CPU:
             break
     return cpu, wall, winners
 
 
-def worker(library: str, method: str, ballots: int, kind: str, blt: str | None) -> dict[str, Any]:
+def worker(
+    library: str, method: str, ballots: int, kind: str, blt: str | None, repeats: int
+) -> dict[str, Any]:
     import gc
 
     if blt is not None:
+        from civic.voting.counting.formats.blt import read_blt  # noqa: F401 - imported before "before"
+        from civic.voting.counting.irv import count_irv  # noqa: F401
+
         call: Callable[[], Winners] = lambda: civic_blt(method, blt)  # noqa: E731
     else:
-        rows = ballot_list(ballots, kind)
         run = runner(library)
+        for module in MODULES[library]:
+            importlib.import_module(module)
+        rows = ballot_list(ballots, kind)
         call = lambda: run(method, rows)  # noqa: E731
     gc.collect()
-    cpu, wall, winners = best_of(call)
+    # Resident memory before any counting: interpreter, the library and the ballot list (if any).
+    before = memory_mb("VmRSS")
+    cpu, wall, winners = best_of(call, repeats)
     out: dict[str, Any] = {"cpu": cpu, "wall": wall, "winners": winners}
+    # The process's peak, over building the list and every timed run (tracemalloc not yet started).
+    out["before_mb"], out["rss_mb"] = before, memory_mb("VmHWM")
     if library == "civic":
         tracemalloc.start()
         call()
         out["peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
 def measure(
-    library: str, method: str, ballots: int, kind: str, timeout: float, blt: str | None = None
+    library: str,
+    method: str,
+    ballots: int,
+    kind: str,
+    timeout: float,
+    repeats: int,
+    blt: str | None = None,
 ) -> dict[str, Any]:
     """Run one measurement in a fresh process; return its result, or {"timeout": s} / {"error": text}."""
-    command = [sys.executable, __file__, "--worker", library, method, str(ballots), kind]
+    command = [sys.executable, __file__, "--worker", library, method, str(ballots), kind, str(repeats)]
     if blt is not None:
         command += ["--blt", blt]
     root = str(Path(__file__).resolve().parent.parent)
@@ -225,6 +313,62 @@ def shown(result: dict[str, Any]) -> str:
     return f"{result['cpu']:.3f}"
 
 
+def wall(result: dict[str, Any]) -> str:
+    return f"{result['wall']:.3f}" if "wall" in result else ""
+
+
+def memory(result: dict[str, Any]) -> str:
+    """Return the memory columns of a result: civic peak, rss before, peak rss."""
+    return " | ".join(
+        f"{result[key]:.0f}" if key in result else "" for key in ("peak_mb", "before_mb", "rss_mb")
+    )
+
+
+def targets(seen: dict[tuple[str, str, str, int], dict[str, Any]], blt: dict[tuple[str, int], Any]) -> None:
+    """Print the issue's targets against what this run measured (only what it measured)."""
+    print("\nTargets (issue 3), as measured by this run:")
+    for (library, method, kind, ballots), ours in seen.items():
+        if library != "civic" or ballots != 100_000 or "cpu" not in ours:
+            continue
+        peers = {
+            lib: v
+            for (lib, m, k, b), v in seen.items()
+            if lib != "civic" and (m, k, b) == (method, kind, ballots)
+        }
+        # A peer stopped by the timeout took at least that long: its ratio is a lower bound.
+        times: dict[str, float] = {}
+        for lib, v in peers.items():
+            if "cpu" in v or "timeout" in v:
+                times[lib] = float(v["cpu"] if "cpu" in v else v["timeout"])
+        if not times:
+            continue
+        fastest = min(times, key=lambda lib: times[lib])
+        ratio = times[fastest] / ours["cpu"]
+        verdict = "met" if ratio >= 20 else "NOT met"
+        print(f"- 100,000 {kind} {method}: {ratio:.0f}x {fastest} (>= 20x): {verdict}")
+    for (library, method, kind, ballots), ours in seen.items():
+        if library == "civic" and ballots == 1_000_000 and method in ("irv", "schulze") and "cpu" in ours:
+            verdict = "met" if ours["cpu"] < 1 else "NOT met"
+            print(f"- 1,000,000 {kind} {method}: {ours['cpu']:.3f} s CPU (< 1 s): {verdict}")
+    for (kind, ballots), result in blt.items():
+        if ballots == 1_000_000 and "cpu" in result:
+            verdict = "met" if result["cpu"] < 3 else "NOT met"
+            print(f"- read_blt 1,000,000 {kind}: {result['cpu']:.3f} s CPU (< 3 s): {verdict}")
+    counted = [v for (_, _, _, b), v in seen.items() if b == 1_000_000 and "rss_mb" in v]
+    civic_rss = [
+        v["rss_mb"]
+        for (lib, _, _, b), v in seen.items()
+        if lib == "civic" and b == 1_000_000 and "rss_mb" in v
+    ]
+    read_rss = [v["rss_mb"] for (_, b), v in blt.items() if b == 1_000_000 and "rss_mb" in v]
+    if counted and civic_rss:
+        top = max(civic_rss + read_rss)
+        verdict = "met" if top < 300 else "NOT met"
+        print(
+            f"- peak RSS of civic at 1,000,000 (list and BLT reads included): {top:.0f} MB (< 300 MB): {verdict}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--ballots", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -236,13 +380,19 @@ def main() -> None:
     )
     parser.add_argument("--timeout", type=float, default=300, help="stop a peer run after this many seconds")
     parser.add_argument("--budget", type=float, default=10, help="run a peer at 1M only if 100k took less")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=100,
+        help="most timed runs per case, within 5 s of CPU (the best is shown)",
+    )
     parser.add_argument("--no-blt", action="store_true", help="skip the BLT file timing")
-    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--blt", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        library, method, ballots, kind = args.worker
-        print(json.dumps(worker(library, method, int(ballots), kind, args.blt)))
+        library, method, ballots, kind, repeats = args.worker
+        print(json.dumps(worker(library, method, int(ballots), kind, args.blt, int(repeats))))
         return
     if args.quick:
         args.ballots = [10_000]
@@ -250,14 +400,15 @@ def main() -> None:
     print(f"# bench_counting: {CANDIDATES} candidates, STV {SEATS} seats, seed {SEED}; CPU seconds")
     print(f"# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     print(
-        "| ballots | kind | method | library | cpu s | wall s | peer/civic | civic peak MB | rss MB | winners |"
+        "| ballots | kind | method | library | cpu s | wall s | peer/civic | civic peak MB | rss before MB "
+        "| peak rss MB | winners |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     seen: dict[tuple[str, str, str, int], dict[str, Any]] = {}
     for ballots in sorted(args.ballots):
         for kind in args.kinds:
             for method in args.methods:
-                ours = measure("civic", method, ballots, kind, args.timeout)
+                ours = measure("civic", method, ballots, kind, args.timeout, args.repeats)
                 for library in args.libraries:
                     if method not in HAS[library]:
                         continue
@@ -271,7 +422,7 @@ def main() -> None:
                         if ballots > 100_000 and too_slow:
                             result = {"skipped": True}
                         else:
-                            result = measure(library, method, ballots, kind, args.timeout)
+                            result = measure(library, method, ballots, kind, args.timeout, args.repeats)
                     seen[(library, method, kind, ballots)] = result
                     ratio = (
                         f"{result['cpu'] / ours['cpu']:.0f}x"
@@ -285,34 +436,34 @@ def main() -> None:
                         agree = "same" if sorted(result["winners"]) == sorted(ours["winners"]) else "DIFFER"
                     elif library == "civic" and "winners" in result:
                         agree = " ".join(result["winners"])
-                    wall = f"{result['wall']:.3f}" if "wall" in result else ""
-                    peak = f"{result['peak_mb']:.0f}" if "peak_mb" in result else ""
-                    rss = f"{result['rss_mb']:.0f}" if "rss_mb" in result else ""
                     note = result.get("error", "")
                     print(
-                        f"| {ballots:,} | {kind} | {method} | {library} | {shown(result)} | {wall} | {ratio} "
-                        f"| {peak} | {rss} | {agree}{note} |",
+                        f"| {ballots:,} | {kind} | {method} | {library} | {shown(result)} | {wall(result)} "
+                        f"| {ratio} | {memory(result)} | {agree}{note} |",
                         flush=True,
                     )
-    if args.no_blt:
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        for ballots in sorted(args.ballots):
-            for kind in args.kinds:
-                path = Path(folder) / f"{kind}-{ballots}.blt"
-                write_blt(ballots, kind, path)
-                for method in ("read", "irv"):
-                    result = measure("civic", method, ballots, kind, args.timeout, blt=str(path))
-                    label = "read_blt" if method == "read" else "read_blt + irv"
-                    wall = f"{result['wall']:.3f}" if "wall" in result else ""
-                    peak = f"{result['peak_mb']:.0f}" if "peak_mb" in result else ""
-                    rss = f"{result['rss_mb']:.0f}" if "rss_mb" in result else ""
-                    size = path.stat().st_size / 2**20
-                    print(
-                        f"| {ballots:,} | {kind} | {label} ({size:.0f} MB file) | civic | {shown(result)} | {wall} "
-                        f"| | {peak} | {rss} | {' '.join(result.get('winners', []))}{result.get('error', '')} |",
-                        flush=True,
-                    )
+    blt: dict[tuple[str, int], Any] = {}
+    if not args.no_blt:
+        with tempfile.TemporaryDirectory() as folder:
+            for ballots in sorted(args.ballots):
+                for kind in args.kinds:
+                    path = Path(folder) / f"{kind}-{ballots}.blt"
+                    write_blt(ballots, kind, path)
+                    for method in ("read", "irv"):
+                        result = measure(
+                            "civic", method, ballots, kind, args.timeout, args.repeats, blt=str(path)
+                        )
+                        if method == "read":
+                            blt[(kind, ballots)] = result
+                        label = "read_blt" if method == "read" else "read_blt + irv"
+                        size = path.stat().st_size / 2**20
+                        print(
+                            f"| {ballots:,} | {kind} | {label} ({size:.0f} MB file) | civic | {shown(result)} "
+                            f"| {wall(result)} | | {memory(result)} "
+                            f"| {' '.join(result.get('winners', []))}{result.get('error', '')} |",
+                            flush=True,
+                        )
+    targets(seen, blt)
 
 
 if __name__ == "__main__":

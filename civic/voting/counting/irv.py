@@ -14,28 +14,29 @@ ones included), and who is eliminated at its end or elected in it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import numpy.typing as npt
 
 from civic.voting.counting.model import Election, small_int
-from civic.voting.counting.profile import Array, strict_table
+from civic.voting.counting.profile import Array, IntArray, padded, strict_table
 from civic.voting.counting.result import Number, Result, Round
 from civic.voting.counting.rules import Rules
 from civic.voting.counting.ties import TieBreaker
 
 
 class _Ballots:
-    """Distinct rankings with a pointer to each one's current preference (n when exhausted)."""
+    """Distinct rankings with a pointer to each one's current preference (n when exhausted).
 
-    def __init__(self, table: Array, counts: Array, n: int) -> None:
-        # Pad with n (the exhausted pile) so that a pointer always lands on a valid column.
-        self.rankings: npt.NDArray[np.integer[Any]] = table.astype(small_int(n))
-        self.rankings[self.rankings < 0] = n
+    The rankings are held as one flat array and each pointer as a flat index into it, so following
+    a ballot to its next preference is a one-dimensional `take`, the cheapest gather numpy has.
+    """
+
+    def __init__(self, table: IntArray, counts: Array, n: int) -> None:
+        rows, width = table.shape
+        # Pad with n (the exhausted pile, always standing) so that a pointer stops at a ranking's end.
+        self.flat: IntArray = padded(table.astype(small_int(n), copy=False), n).ravel()
         self.counts = counts
-        self.position = np.zeros(len(counts), dtype=np.int64)
-        self.top = self.rankings[:, 0].copy()
+        self.pointer = np.arange(0, rows * width, width, dtype=np.intp)
+        self.top: IntArray = self.flat.take(self.pointer)
         self.standing = np.ones(n + 1, dtype=bool)  # continuing candidates, and the exhausted pile
         self.tally = np.zeros(n + 1, dtype=np.int64)
         np.add.at(self.tally, self.top, counts)
@@ -43,14 +44,18 @@ class _Ballots:
     def eliminate(self, losers: list[int]) -> Array:
         """Move the losers' ballots to their next continuing preference; return what each pile gained."""
         self.standing[losers] = False
-        moving = np.flatnonzero(~self.standing[self.top])
-        pending = moving
+        moving = np.flatnonzero(~self.standing.take(self.top))
+        pointer = self.pointer.take(moving) + 1
+        top = self.flat.take(pointer)
+        pending = np.flatnonzero(~self.standing.take(top))
         while pending.size:
-            self.position[pending] += 1
-            pending = pending[~self.standing[self.rankings[pending, self.position[pending]]]]
-        self.top[moving] = self.rankings[moving, self.position[moving]]
+            pointer[pending] += 1
+            top[pending] = self.flat.take(pointer.take(pending))
+            pending = pending[~self.standing.take(top.take(pending))]
+        self.pointer[moving] = pointer
+        self.top[moving] = top
         gained = np.zeros_like(self.tally)
-        np.add.at(gained, self.top[moving], self.counts[moving])
+        np.add.at(gained, top, self.counts.take(moving))
         self.tally += gained
         self.tally[losers] = 0
         return gained
@@ -78,6 +83,8 @@ def count_irv(election: Election, rules: Rules | None = None) -> Result:
         raise ValueError("instant-runoff needs at least one candidate who is not withdrawn")
     table = strict_table(election, rules)
     ballots = _Ballots(table.table, table.counts, n)
+    summary = table.summary
+    del table  # the count keeps its own copy of the rankings
     ties = TieBreaker(rules, names)
     history: list[dict[int, Number]] = []
     rounds: list[Round] = []
@@ -112,7 +119,7 @@ def count_irv(election: Election, rules: Rules | None = None) -> Result:
         candidates=names,
         winners=current.elected,
         rules=rules.as_dict(),
-        ballots=table.summary,
+        ballots=summary,
         rounds=rounds,
         ties=ties.log,
         detail={"elimination_order": order},

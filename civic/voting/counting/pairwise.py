@@ -14,17 +14,17 @@ import numpy as np
 import numpy.typing as npt
 
 from civic.voting.counting.model import Election
-from civic.voting.counting.profile import Array, weak_levels
+from civic.voting.counting.profile import Array, IntArray, weak_levels
 from civic.voting.counting.result import BallotSummary
 from civic.voting.counting.rules import Rules
 
 
-def pairwise_matrix(levels: Array, counts: Array) -> Array:
+def pairwise_matrix(levels: IntArray, counts: Array) -> Array:
     """Return P with P[a, b] = the weighted ballots ranking a strictly above b (levels as LevelTable)."""
     n = levels.shape[1]
     matrix = np.zeros((n, n), dtype=np.int64)
     small = np.int8 if n < 127 else np.int16 if n < 32767 else np.int64
-    by_candidate = np.ascontiguousarray(levels.astype(small).T)
+    by_candidate = np.ascontiguousarray(levels.T, dtype=small)
     # Rankings cast once (count 1) are counted with count_nonzero, which is many times faster than
     # a weighted sum; the others, with an exact integer dot product.
     single = counts == 1

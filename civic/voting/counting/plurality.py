@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from civic.voting.counting.model import Election
-from civic.voting.counting.profile import Array, strict_table
+from civic.voting.counting.profile import IntArray, strict_table
 from civic.voting.counting.result import Result, Round
 from civic.voting.counting.rules import Rules
 from civic.voting.counting.ties import TieBreaker
 
 
-def first_preferences(table: Array, counts: Array, n: int) -> list[int]:
+def first_preferences(table: IntArray, counts: IntArray, n: int) -> list[int]:
     """Return the first-preference total of each candidate, plus the ballots with none at index n."""
     tops = np.where(table[:, 0] >= 0, table[:, 0], n) if len(table) else np.zeros(0, dtype=np.int64)
     totals = np.zeros(n + 1, dtype=np.int64)

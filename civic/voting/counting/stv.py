@@ -35,6 +35,8 @@ def count_stv(election: Election, rules: Rules | None = None, seats: int | None 
         raise ValueError(f"STV needs at least one seat, not {seats}")
     table = strict_table(election, rules)
     ballots = ballot_matrix(table)
+    summary, total = table.summary, quota_total(rules, table)
+    del table  # the count keeps its own copy of the rankings
     candidates = list(election.candidates)
     active = [c for c in range(len(candidates)) if c not in election.withdrawn]
     ties = TieBreaker(rules, candidates)
@@ -47,7 +49,7 @@ def count_stv(election: Election, rules: Rules | None = None, seats: int | None 
             active,
             seats,
             places,
-            table.summary.valid,
+            summary.valid,
             hare=rules.quota.startswith("hare"),
             ties=ties,
         )
@@ -62,7 +64,7 @@ def count_stv(election: Election, rules: Rules | None = None, seats: int | None 
         )
     else:
         scale = Scale(rules.decimals)
-        limit = threshold(rules, quota_total(rules, table), seats, scale)
+        limit = threshold(rules, total, seats, scale)
         gregory = GregoryCount(
             ballots,
             candidates,
@@ -77,7 +79,7 @@ def count_stv(election: Election, rules: Rules | None = None, seats: int | None 
         rounds = gregory.rounds
         detail.update(
             quota=number_json(limit.quota),
-            quota_total=quota_total(rules, table),
+            quota_total=total,
             places=rules.decimals,
         )
     return Result(
@@ -85,7 +87,7 @@ def count_stv(election: Election, rules: Rules | None = None, seats: int | None 
         candidates=candidates,
         winners=[candidates[c] for c in elected],
         rules=rules.as_dict(),
-        ballots=table.summary,
+        ballots=summary,
         rounds=rounds,
         ties=ties.log,
         detail=detail,

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from civic.voting.counting.profile import RankingTable
+from civic.voting.counting.model import small_int
+from civic.voting.counting.profile import RankingTable, padded
 from civic.voting.counting.result import Number
 from civic.voting.counting.rules import Rules
 
@@ -50,9 +52,13 @@ class Scale:
 
 @dataclass(frozen=True, slots=True)
 class Ballots:
-    """Distinct rankings as a padded matrix: row r lists candidate indices, then `pad` (= #candidates)."""
+    """Distinct rankings as a padded matrix: row r lists candidate indices, then `pad` (= #candidates).
 
-    matrix: npt.NDArray[np.int32]
+    `matrix` uses the smallest signed integer type that holds the padding (numpy sorts such small
+    integers by radix, which routing papers to their destinations relies on for speed).
+    """
+
+    matrix: npt.NDArray[np.integer[Any]]
     counts: IntArray
     pad: int
 
@@ -64,9 +70,8 @@ class Ballots:
 def ballot_matrix(table: RankingTable) -> Ballots:
     """Pack a ranking table into the count's matrix (padding holds the candidate count)."""
     pad = len(table.candidates)
-    matrix = table.table.astype(np.int32)
-    matrix[matrix < 0] = pad
-    return Ballots(matrix, table.counts.astype(np.int64), pad)
+    matrix = padded(table.table.astype(small_int(pad), copy=False), pad)
+    return Ballots(np.ascontiguousarray(matrix), table.counts.astype(np.int64, copy=False), pad)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,17 @@
 """STV with Gregory surplus transfers: weighted inclusive (WIG) or the last parcel received.
 
-Ballot papers travel in parcels: papers of one value held by one candidate. A parcel is a set of rows of
-the ballot matrix with counts and the position of the holder in each row, so finding every paper's next
-continuing preference is one numpy operation per parcel, whatever the number of ballots.
+Ballot papers travel in parcels: papers of one value held by one candidate. A parcel is a set of cells
+of the ballot matrix (each paper's row, at the position of its holder) with counts, so finding every
+paper's next continuing preference is one numpy operation per parcel, whatever the number of ballots.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from civic.voting.counting.result import Round
 from civic.voting.counting.stv_base import Ballots, IntArray, Scale, Threshold, Value
@@ -18,10 +20,12 @@ from civic.voting.counting.ties import TieBreaker
 
 @dataclass(slots=True)
 class Parcel:
-    """Papers of one value held by one candidate, received at one step."""
+    """Papers of one value held by one candidate, received at one step.
 
-    rows: IntArray
-    pos: IntArray
+    `cells` are flat indices into the ballot matrix: row * width + the position of the holder.
+    """
+
+    cells: npt.NDArray[np.integer[Any]]
     counts: IntArray
     value: Value
     step: int
@@ -79,6 +83,8 @@ class GregoryCount:
         # open_[c]: c may still receive papers; the extra last slot is the padding of the matrix.
         self.open_ = np.zeros(size + 1, dtype=bool)
         self.open_[active] = True
+        # Flat cell indices in the smallest type that holds them (parcels hold one per paper).
+        self.cell_type = np.int32 if ballots.matrix.size < 2**31 else np.int64
         self.elected: list[int] = []
         self.excluded: list[int] = []
         self.pending: list[int] = []
@@ -89,37 +95,47 @@ class GregoryCount:
 
     # -- moving papers ---------------------------------------------------------------------------
 
-    def _route(self, rows: IntArray, pos: IntArray, counts: IntArray, value: Value, step: _Step) -> Value:
-        """Give papers to their next open preference after `pos`; return the value moved or exhausted."""
-        if len(rows) == 0:
+    def _route(
+        self, cells: npt.NDArray[np.integer[Any]], counts: IntArray, value: Value, step: _Step
+    ) -> Value:
+        """Give papers to their next open preference after `cells`; return the value moved or exhausted."""
+        if len(cells) == 0:
             return 0
-        matrix, pad = self.ballots.matrix, self.ballots.pad
+        pad = self.ballots.pad
+        flat = self.ballots.matrix.reshape(-1)
+        # passed[d]: a paper reaching d goes on (d is closed and not the padding, where papers stop).
+        passed = ~self.open_
+        passed[pad] = False
         # Walk each paper along its ranking until an open candidate or the padding (every row ends in
         # padding): most papers need one step, so this touches far fewer cells than the whole rows.
-        nxt = pos + 1
-        dest = matrix[rows, nxt]
-        pending = np.flatnonzero(~self.open_[dest] & (dest != pad))
+        # Cells are flat indices into the matrix, so each step is a one-dimensional `take`.
+        cell = cells + 1
+        dest = flat.take(cell)
+        pending = np.flatnonzero(passed.take(dest))
         while pending.size:
-            nxt[pending] += 1
-            dest[pending] = matrix[rows[pending], nxt[pending]]
-            pending = pending[~self.open_[dest[pending]] & (dest[pending] != pad)]
+            cell[pending] += 1
+            dest[pending] = flat.take(cell.take(pending))
+            pending = pending[passed.take(dest.take(pending))]
+        # Group the papers by destination: a stable sort of small integers is a radix sort (cheap, and
+        # papers keep their order); each group is then a slice of the sorted arrays.
         order = np.argsort(dest, kind="stable")
-        ordered = dest[order]
-        found = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        bounds = np.append(found, len(ordered)).tolist()
+        sizes = np.bincount(dest, minlength=pad + 1)
+        ends = np.cumsum(sizes)
+        present = np.flatnonzero(sizes)
+        starts = (ends - sizes)[present]
+        cell, counts = cell.take(order), counts.take(order)
+        papers = np.add.reduceat(counts, starts)
         moved: Value = 0
-        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-            d = int(ordered[start])
-            picked = order[start:stop]
-            papers = int(counts[picked].sum())
-            amount = papers * value
+        groups = zip(present.tolist(), starts.tolist(), ends[present].tolist(), papers.tolist(), strict=True)
+        for d, start, stop, paper in groups:
+            amount = paper * value
             moved += amount
             if d == pad:
                 self.exhausted += amount
                 continue
-            self.holdings[d].append(
-                Parcel(rows[picked], nxt[picked], counts[picked], value, len(self.rounds) + 1)
-            )
+            # Copies, so that a parcel does not keep the whole route's arrays alive.
+            parcel = Parcel(cell[start:stop].copy(), counts[start:stop].copy(), value, len(self.rounds) + 1)
+            self.holdings[d].append(parcel)
             self.tally[d] += amount
             step.add(d, amount)
         return moved
@@ -132,18 +148,19 @@ class GregoryCount:
         moved: Value = 0
         for value, group in by_value.items():
             if len(group) == 1:
-                rows, pos, counts = group[0].rows, group[0].pos, group[0].counts
+                cells, counts = group[0].cells, group[0].counts
             else:
-                rows = np.concatenate([p.rows for p in group])
-                pos = np.concatenate([p.pos for p in group])
+                cells = np.concatenate([p.cells for p in group])
                 counts = np.concatenate([p.counts for p in group])
-            moved += self._route(rows, pos, counts, value, step)
+            moved += self._route(cells, counts, value, step)
         return moved
 
     def _start(self) -> None:
-        rows = np.arange(self.ballots.matrix.shape[0], dtype=np.int64)
+        rows, width = self.ballots.matrix.shape
+        # Every paper starts just before its first preference: the cell before its row's first.
+        cells: npt.NDArray[np.integer[Any]] = np.arange(-1, rows * width - 1, width, dtype=self.cell_type)
         step = _Step(note="first preferences")
-        self._route(rows, np.full(len(rows), -1, dtype=np.int64), self.ballots.counts, self.scale.unit, step)
+        self._route(cells, self.ballots.counts, self.scale.unit, step)
         step.transfers.clear()  # the first stage moves nothing: its tallies say it all
         self._finish(step)
 

@@ -121,8 +121,12 @@ def _name(text: str, line: int) -> str:
     return f"{parts[0]} ({', '.join(p for p in parts[1:] if p)})" if any(parts[1:]) else parts[0]
 
 
-def _header(lines: list[str]) -> tuple[int, int, int]:
-    """Return (candidates, seats, index of the next line)."""
+def _header(lines: list[str], line_count: int | None = None) -> tuple[int, int, int]:
+    """Return (candidates, seats, index of the next line).
+
+    `lines` may be only the first lines of the file; `line_count` then gives how many it has.
+    """
+    line_count = len(lines) if line_count is None else line_count
     for i, raw in enumerate(lines):
         content = _content(raw)
         if not content:
@@ -133,11 +137,11 @@ def _header(lines: list[str]) -> tuple[int, int, int]:
         n, seats = numbers
         if n < 1 or seats < 1:
             raise FormatError(f"need at least one candidate and one seat, found {n} and {seats}", i + 1)
-        if n > len(lines):
+        if n > line_count:
             # Every candidate needs a name line, so the header cannot be right; saying so here also
             # keeps a corrupt header from allocating tables for millions of candidates.
             raise FormatError(
-                f"{n} candidates, but the file has only {len(lines)} lines for their names", i + 1
+                f"{n} candidates, but the file has only {line_count} lines for their names", i + 1
             )
         return n, seats, i + 1
     raise FormatError("empty file: expected 'candidates seats' on the first line", 1)
@@ -204,11 +208,10 @@ def _ballots(raw_counts: Counter[str], lines: list[str], start: int, n: int) -> 
             gc.enable()
 
 
-def _names(lines: list[str], start: int, n: int, text: str) -> tuple[list[str], str]:
+def _names(tail: list[str], start: int, n: int, text: str) -> tuple[list[str], str]:
+    """Read the names and title from `tail`, the lines after the end of the ballots (from index `start`)."""
     values = [
-        (i + 1, raw)
-        for i, raw in enumerate(lines[start:], start)
-        if raw.strip() and not raw.lstrip().startswith("#")
+        (i + 1, raw) for i, raw in enumerate(tail, start) if raw.strip() and not raw.lstrip().startswith("#")
     ]
     if len(values) >= n:
         names = [_name(raw, line) for line, raw in values[:n]]
@@ -231,48 +234,89 @@ def _names(lines: list[str], start: int, n: int, text: str) -> tuple[list[str], 
 # Below this many ballot lines the tolerant parser is fast enough and gives merged ballot objects.
 BULK_LINES = 5000
 _PLAIN = b"0123456789 \n"
-_PIECE = 1 << 22
+# Ballot lines are parsed in pieces of about 1 MB of text, cut at line ends: each piece's temporary
+# arrays (int64 tokens and the like) then take about 10 MB, whatever the size of the file.
+_PIECE = 1 << 20
+# The header and the withdrawn line are looked for among this many first lines (comments included);
+# a file that needs more goes through the tolerant parser.
+_HEAD_LINES = 64
 
 
-def _bulk_ballots(text: str, lines: list[str], start: int, n: int) -> tuple[BallotTable, int] | None:
-    """Read plain ballot lines in bulk: return the table and the index of the end line, or None.
+def _read_bulk(text: str) -> Election | None:
+    """Read a file whose ballot lines are all plain, without splitting it into lines; else None.
 
-    None means "not plain": the tolerant parser then reads the lines and reports any error.
+    Only the first lines and those after the ballots are split, so the memory needed is the text
+    plus the arrays, not a string per ballot line.
+    """
+    parts = text.split("\n", _HEAD_LINES)
+    # The last part is the rest of the text if the split stopped early; the others are whole lines.
+    head = parts[:_HEAD_LINES]
+    del parts
+    try:
+        n, seats, position = _header(head, text.count("\n") + 1)
+        withdrawn, start = _withdrawn(head, position, n)
+    except FormatError:
+        return None  # the tolerant parser finds the error again, and reads past the first lines
+    if start >= len(head):
+        return None
+    bulk = _bulk_ballots(text, head, start, n)
+    if bulk is None:
+        return None
+    table, end, after = bulk
+    names, title = _names(text[after:].split("\n"), end + 1, n, text)
+    return Election.from_table(names, table, seats=seats, withdrawn=withdrawn, title=title)
+
+
+def _bulk_ballots(text: str, lines: list[str], start: int, n: int) -> tuple[BallotTable, int, int] | None:
+    """Read plain ballot lines in bulk, or return None ("not plain": the tolerant parser then reads them).
+
+    Returns the table, the index of the end-of-ballots line and where the text after it starts.
     """
     offset = sum(len(line) + 1 for line in lines[:start])
     stop = text.find("\n0\n", offset - 1)
     if stop < offset:
         return None
-    section = text[offset : stop + 1]
-    count = section.count("\n")
-    if count < BULK_LINES or not section.isascii() or section.encode().translate(None, _PLAIN):
+    # The ballot lines are text[offset:end], each ending in "\n".
+    end = stop + 1
+    count = text.count("\n", offset, end)
+    if count < BULK_LINES:
         return None
-    if section[0] == " " or any(form in section for form in ("  ", " \n", "\n\n", "\n ")):
-        return None
-    if section.count(" 0\n") != count:
-        return None  # a line not ending in " 0" (the count below then also rules out a 0 mid-line)
     parts: list[tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.int64]]] = []
-    position = 0
-    while position < len(section):
-        # Pieces of about 4 MB of text, cut at line ends, keep the int64 tokens small in memory.
-        cut = section.find("\n", position + _PIECE)
-        cut = len(section) if cut < 0 else cut + 1
-        part = _plain_piece(section[position:cut], n)
+    position = offset
+    while position < end:
+        cut = text.find("\n", min(position + _PIECE, end - 1), end)
+        part = _plain_piece(text[position : cut + 1], n)
         if part is None:
             return None
         parts.append(part)
-        position = cut
+        position = cut + 1
     width = max(rows.shape[1] for rows, _ in parts)
+    weights = np.concatenate([w for _, w in parts])
     table = np.full((count, width), -1, dtype=small_int(n))
     row = 0
-    for rows, _ in parts:
+    parts.reverse()
+    while parts:
+        # Each piece is freed once copied, so the pieces and the table are not all held at once.
+        rows, _ = parts.pop()
         table[row : row + len(rows), : rows.shape[1]] = rows
         row += len(rows)
-    return BallotTable.build(table, np.concatenate([w for _, w in parts]), n), start + count
+    # Weights all 1 (one line per ballot, as most files have) are stored as a view of a single 1.
+    counts = None if bool((weights == 1).all()) else weights
+    return BallotTable.build(table, counts, n), start + count, stop + 3
 
 
 def _plain_piece(piece: str, n: int) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.int64]] | None:
-    """Return the rankings (0-based, -1 padded) and weights of plain lines, or None if one is not."""
+    """Return the rankings (0-based, -1 padded) and weights of plain lines, or None if one is not.
+
+    `piece` is whole lines, each ending in "\n"; a plain line is "weight c1 c2 ... 0", single spaces.
+    """
+    if not piece.isascii() or piece.encode().translate(None, _PLAIN):
+        return None
+    # Pieces are cut at line ends, so a blank line or a leading space across two pieces shows here.
+    if piece[0] in " \n" or any(form in piece for form in ("  ", " \n", "\n\n", "\n ")):
+        return None
+    if piece.count(" 0\n") != piece.count("\n"):
+        return None  # a line not ending in " 0" (the count below then also rules out a 0 mid-line)
     tokens = np.fromstring(piece, dtype=np.int64, sep=" ")  # noqa: NPY201 - text mode is not deprecated
     ends = np.flatnonzero(tokens == 0)
     if len(ends) != piece.count("\n"):
@@ -298,14 +342,12 @@ def _plain_piece(piece: str, n: int) -> tuple[npt.NDArray[np.integer[Any]], npt.
 def read_blt(source: Source, progress: Progress | None = None) -> Election:
     """Read a BLT file (path, text, bytes or open file) into an Election, identical ballots merged."""
     text = load_text(source, progress)
+    bulk = _read_bulk(text)
+    if bulk is not None:
+        return bulk
     lines = text.split("\n")
     n, seats, position = _header(lines)
     withdrawn, start = _withdrawn(lines, position, n)
-    bulk = _bulk_ballots(text, lines, start, n)
-    if bulk is not None:
-        table, end = bulk
-        names, title = _names(lines, end + 1, n, text)
-        return Election.from_table(names, table, seats=seats, withdrawn=withdrawn, title=title)
     # Count identical raw lines once (in C): parsing cost then follows the distinct lines, and the
     # end-of-ballots line is found among the few distinct lines rather than by testing every line.
     raw_counts = Counter(lines[start:])
@@ -315,7 +357,7 @@ def read_blt(source: Source, progress: Progress | None = None) -> Election:
     end = min(lines.index(form, start) for form in end_forms)
     raw_counts.subtract(lines[end:])
     ballots = _ballots(raw_counts, lines, start, n)
-    names, title = _names(lines, end + 1, n, text)
+    names, title = _names(lines[end + 1 :], end + 1, n, text)
     return Election(names, ballots, seats=seats, withdrawn=withdrawn, title=title)
 
 
