@@ -31,10 +31,12 @@ def _create_suggest_document(page: Any) -> str:
 def test_propose_and_accept_an_amendment_without_javascript(new_context: Any, axe_source: str) -> None:
     admin = new_context(lang="fr", javascript=False).new_page()
     sign_in(admin)
+    switch_language(admin, "fr")  # an earlier test may have left the account in English
     document = _create_suggest_document(admin)
 
     author = new_context(lang="fr", javascript=False).new_page()
     sign_in(author, MODERATOR)
+    switch_language(author, "fr")
     author.goto(document)
     with author.expect_navigation():
         author.locator("#amendments a").click()

@@ -64,6 +64,7 @@ def test_compare_works_without_javascript(new_context: Any) -> None:
 def test_a_moderator_restores_a_version_without_javascript(new_context: Any) -> None:
     page = new_context(lang="fr", javascript=False).new_page()
     sign_in(page, MODERATOR)
+    switch_language(page, "fr")  # an earlier test may have left the account in English
     path = _manifesto(page)
     page.goto(path + "/versions/1")
     with page.expect_navigation():
