@@ -50,4 +50,3 @@ def test_the_token_bucket_allows_a_burst_then_refuses(store: Presence) -> None:
     allowed = [store.allow("user:1", 0.001, 5) for _ in range(12)]
     assert allowed == [True] * 5 + [False] * 7
     assert store.allow("user:2", 0.001, 5)
-
