@@ -309,3 +309,18 @@ def describe_violations(url: str, violations: list[dict[str, Any]]) -> str:
 def assert_accessible(page: Any, axe_source: str) -> None:
     violations = run_axe(page, axe_source)
     assert not violations, describe_violations(page.url, violations)
+
+
+def create_document(page: Any, text: str, mode: str, title: str = "Document") -> str:
+    """Create a document in the demo consultation through the moderators' form; return its path."""
+    page.goto("/c/plan-numerique/documents/new")
+    token = secrets.token_hex(3)
+    page.locator("input[name=title_fr]").fill(f"{title} (fr) {token}")
+    page.locator("input[name=title_en]").fill(f"{title} (en) {token}")
+    page.locator("textarea[name=text]").fill(text)
+    page.locator(f"input[name=mode][value={mode}]").check()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    path = page.url.removeprefix(page.url.split("/c/")[0])
+    assert "/c/plan-numerique/documents/" in path, page.url
+    return path

@@ -4,14 +4,12 @@ accessible with the editor mounted; without JavaScript the form still merges a c
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DEMO_ADMIN, assert_accessible, sign_in, switch_language
+from tests.e2e.conftest import DEMO_ADMIN, assert_accessible, create_document, sign_in, switch_language
 
-SLUG = "plan-numerique"
 # Two moderators of the demo consultation: they edit an open document whatever the current phase.
 ADMIN_NAME = "Administratrice Civic"
 MODERATOR = "moderatrice@example.org"
@@ -26,21 +24,6 @@ EDITOR_TEXT = """() => {
     content.querySelectorAll('.cm-remote-caret').forEach((caret) => caret.remove());
     return [...content.querySelectorAll('.cm-line')].map((line) => line.textContent).join('\\n');
 }"""
-
-
-def _create_document(page: Any, text: str) -> str:
-    """Create an open document through the moderators' form; return its path."""
-    page.goto(f"/c/{SLUG}/documents/new")
-    token = secrets.token_hex(3)
-    page.locator("input[name=title_fr]").fill(f"Manifeste à plusieurs mains {token}")
-    page.locator("input[name=title_en]").fill(f"Many-handed manifesto {token}")
-    page.locator("textarea[name=text]").fill(text)
-    page.locator("input[name=mode][value=open]").check()
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    path = page.url.removeprefix(page.url.split("/c/")[0])
-    assert f"/c/{SLUG}/documents/" in path, page.url
-    return path
 
 
 def _watch_problems(page: Any) -> list[str]:
@@ -94,7 +77,9 @@ def _saved_text(new_context: Any, path: str) -> str:
 def document_path(new_context: Any) -> str:
     page = new_context(lang="fr").new_page()
     sign_in(page)
-    return _create_document(page, "Préambule.\n\nPremier principe : l'accès pour toutes et tous.")
+    return create_document(
+        page, "Préambule.\n\nPremier principe : l'accès pour toutes et tous.", "open", "Manifeste"
+    )
 
 
 def test_two_people_write_together_and_converge(new_context: Any, document_path: str) -> None:

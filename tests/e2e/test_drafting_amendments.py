@@ -3,36 +3,19 @@ accepts it and the text changes; the list and the amendment page are accessible 
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from tests.e2e.conftest import assert_accessible, sign_in, switch_language
+from tests.e2e.conftest import assert_accessible, create_document, sign_in, switch_language
 
-SLUG = "plan-numerique"
 MODERATOR = "moderatrice@example.org"  # moderates the demo consultation
 TEXT = "Préambule.\n\nPremier principe : des bibliothèques ouvertes le dimanche dans chaque quartier."
-
-
-def _create_suggest_document(page: Any) -> str:
-    """Create a document in suggest mode through the moderators' form; return its path."""
-    page.goto(f"/c/{SLUG}/documents/new")
-    token = secrets.token_hex(3)
-    page.locator("input[name=title_fr]").fill(f"Texte à amender {token}")
-    page.locator("input[name=title_en]").fill(f"Text to amend {token}")
-    page.locator("textarea[name=text]").fill(TEXT)
-    page.locator("input[name=mode][value=suggest]").check()
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    path = page.url.removeprefix(page.url.split("/c/")[0])
-    assert f"/c/{SLUG}/documents/" in path, page.url
-    return path
 
 
 def test_propose_and_accept_an_amendment_without_javascript(new_context: Any, axe_source: str) -> None:
     admin = new_context(lang="fr", javascript=False).new_page()
     sign_in(admin)
     switch_language(admin, "fr")  # an earlier test may have left the account in English
-    document = _create_suggest_document(admin)
+    document = create_document(admin, TEXT, "suggest", "Texte à amender")
 
     author = new_context(lang="fr", javascript=False).new_page()
     sign_in(author, MODERATOR)

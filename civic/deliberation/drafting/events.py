@@ -20,11 +20,11 @@ from babel import Locale
 from flask import Flask, current_app, request
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 
 from civic import realtime
 from civic.accounts.models import User
+from civic.accounts.participant import current_participant
 from civic.deliberation.drafting import crdt, permissions, services
 from civic.deliberation.drafting.live import NAMESPACE, document_room
 from civic.deliberation.drafting.models import Document
@@ -67,10 +67,6 @@ def _snapshot(user: User | None) -> User | None:
     return User(id=user.id, display_name=user.display_name, session_token=user.session_token)
 
 
-def _user() -> User | None:
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
 def _sid() -> str:
     return str(request.sid)  # type: ignore[attr-defined]
 
@@ -87,7 +83,7 @@ class DraftingNamespace(Namespace):
 
     def on_join(self, data: Any) -> dict[str, Any]:
         """{"document": id} -> {"ok": true, "role", "user", "message"?} or {"ok": false, "error"}."""
-        user, sid = _user(), _sid()
+        user, sid = current_participant(), _sid()
         try:
             document = services.find_document(data.get("document") if isinstance(data, dict) else None, user)
         except CivicError:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 
-from civic.accounts.models import User
+from civic.accounts.participant import current_participant
 from civic.consultations import services as consultations
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import queries as discussion_queries
@@ -31,18 +31,14 @@ from civic.text import render_markdown
 bp = Blueprint("drafting", __name__, url_prefix="/c/<slug>/documents")
 
 
-def _user() -> User | None:
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
 def _load(slug: str, document_id: int) -> tuple[Consultation, Document]:
-    consultation = consultations.get_consultation(slug, _user())
-    return consultation, services.get_document(consultation, document_id, _user())
+    consultation = consultations.get_consultation(slug, current_participant())
+    return consultation, services.get_document(consultation, document_id, current_participant())
 
 
 @bp.route("")
 def index(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = consultations.get_consultation(slug, user)
     return render_template(
         "drafting/index.html",
@@ -56,7 +52,7 @@ def index(slug: str) -> ResponseReturnValue:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new(slug: str) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     consultation = consultations.get_consultation(slug, user)
     if not permissions.can_manage_documents(user, consultation):
         raise Forbidden()
@@ -92,7 +88,7 @@ def _show(
     status: int = 200,
 ) -> ResponseReturnValue:
     """Render the document page; failed forms come back with what was typed and their errors."""
-    user = _user()
+    user = current_participant()
     text, base = services.current_text(document)
     role = services.role_of(user, document)
     if draft is None:
@@ -144,7 +140,7 @@ def save(slug: str, document_id: int) -> ResponseReturnValue:
             raise services.StaleBase(
                 _("This form does not match this document. Copy your text, reload the page and try again.")
             )
-        row = services.merge_text(_user(), document, int(base), form.text.data or "")
+        row = services.merge_text(current_participant(), document, int(base), form.text.data or "")
     except CivicError as error:
         form.text.errors = [*form.text.errors, error.message]
         return _show(consultation, document, draft=form, status=error.status)
@@ -156,13 +152,13 @@ def save(slug: str, document_id: int) -> ResponseReturnValue:
 @login_required
 def settings(slug: str, document_id: int) -> ResponseReturnValue:
     consultation, document = _load(slug, document_id)
-    if not permissions.can_manage_documents(_user(), consultation):
+    if not permissions.can_manage_documents(current_participant(), consultation):
         raise Forbidden()
     form = SettingsForm()
     if form.validate_on_submit():
         try:
             services.update_document(
-                _user(),
+                current_participant(),
                 document,
                 form.title_fr.data or "",
                 form.title_en.data or "",
@@ -181,12 +177,12 @@ def settings(slug: str, document_id: int) -> ResponseReturnValue:
 @login_required
 def add_editor(slug: str, document_id: int) -> ResponseReturnValue:
     consultation, document = _load(slug, document_id)
-    if not permissions.can_manage_documents(_user(), consultation):
+    if not permissions.can_manage_documents(current_participant(), consultation):
         raise Forbidden()
     form = EditorForm()
     if form.validate_on_submit():
         try:
-            added = services.add_editor(_user(), document, form.email.data)
+            added = services.add_editor(current_participant(), document, form.email.data)
         except CivicError as error:
             form.email.errors = [*form.email.errors, error.message]
             return _show(consultation, document, editor=form, status=error.status)
@@ -199,7 +195,7 @@ def add_editor(slug: str, document_id: int) -> ResponseReturnValue:
 @login_required
 def remove_editor(slug: str, document_id: int, user_id: int) -> ResponseReturnValue:
     _consultation, document = _load(slug, document_id)
-    services.remove_editor(_user(), document, user_id)
+    services.remove_editor(current_participant(), document, user_id)
     flash(_("The co-author has been removed."), "success")
     return redirect(url_for("drafting.show", slug=slug, document_id=document.id, _anchor="settings"))
 
@@ -214,7 +210,7 @@ def _history_page(
     form: VersionForm | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    user = _user()
+    user = current_participant()
     manage = permissions.can_manage_documents(user, consultation)
     rows, more = queries.history(document, page)
     if manage and form is None:
@@ -245,13 +241,13 @@ def history(slug: str, document_id: int) -> ResponseReturnValue:
 def name_version(slug: str, document_id: int) -> ResponseReturnValue:
     """A moderator names the current text as a version."""
     consultation, document = _load(slug, document_id)
-    if not permissions.can_manage_documents(_user(), consultation):
+    if not permissions.can_manage_documents(current_participant(), consultation):
         raise Forbidden()
     form = VersionForm()
     if not form.validate_on_submit():
         return _history_page(consultation, document, form=form, status=422)
     try:
-        version = services.name_version(_user(), document, form.name.data or "")
+        version = services.name_version(current_participant(), document, form.name.data or "")
     except CivicError as error:
         form.name.errors = [*form.name.errors, error.message]
         return _history_page(consultation, document, form=form, status=error.status)
@@ -269,7 +265,7 @@ def _version_page(
         document=document,
         row=queries.version_row(version),
         rendered=render_markdown(version.text),
-        can_restore=permissions.can_manage_documents(_user(), consultation)
+        can_restore=permissions.can_manage_documents(current_participant(), consultation)
         and document.mode != Document.FINAL,
         error=error,
     ), status
@@ -286,7 +282,7 @@ def version(slug: str, document_id: int, number: int) -> ResponseReturnValue:
 def restore_version(slug: str, document_id: int, number: int) -> ResponseReturnValue:
     """A moderator makes an old version's text current again (a new version)."""
     consultation, document = _load(slug, document_id)
-    if not permissions.can_manage_documents(_user(), consultation):
+    if not permissions.can_manage_documents(current_participant(), consultation):
         raise Forbidden()
     services.get_version(document, number)
     if not FlaskForm().validate_on_submit():  # the CSRF token only
@@ -294,7 +290,7 @@ def restore_version(slug: str, document_id: int, number: int) -> ResponseReturnV
             consultation, document, number, _("The form has expired. Please try again."), status=400
         )
     try:
-        restored = services.restore_version(_user(), document, number)
+        restored = services.restore_version(current_participant(), document, number)
     except CivicError as error:
         return _version_page(consultation, document, number, error.message, status=error.status)
     flash(_("Version %(old)d is restored as version %(new)d.", old=number, new=restored.number), "success")

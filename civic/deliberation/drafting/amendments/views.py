@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from civic.accounts.models import User
+from civic.accounts.participant import current_participant
 from civic.consultations import services as consultations
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import queries as discussion_queries
@@ -32,13 +32,9 @@ from civic.errors import Forbidden
 bp = Blueprint("amendments", __name__, url_prefix="/c/<slug>/documents")
 
 
-def _user() -> User | None:
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
 def _load(slug: str, document_id: int) -> tuple[Consultation, Document]:
-    consultation = consultations.get_consultation(slug, _user())
-    return consultation, drafting_services.get_document(consultation, document_id, _user())
+    consultation = consultations.get_consultation(slug, current_participant())
+    return consultation, drafting_services.get_document(consultation, document_id, current_participant())
 
 
 # Characters of the current text shown on each side of an amendment's passage.
@@ -54,7 +50,7 @@ def _amendments_page(
     consultation: Consultation, document: Document, form: AmendmentForm | None = None, status: int = 200
 ) -> ResponseReturnValue:
     """The document's amendments, with the proposal form; a failed proposal comes back with its text."""
-    user = _user()
+    user = current_participant()
     rows = queries.amendment_list(document)
     text, where, overlaps = services.amendment_overview(document, [row.amendment for row in rows])
     numbers = {row.amendment.id: row.amendment.number for row in rows}
@@ -88,7 +84,11 @@ def propose(slug: str, document_id: int) -> ResponseReturnValue:
         return _amendments_page(consultation, document, form, status=400)
     try:
         amendment = services.propose_amendment(
-            _user(), document, form.passage.data or "", form.replacement.data or "", form.reason.data or ""
+            current_participant(),
+            document,
+            form.passage.data or "",
+            form.replacement.data or "",
+            form.reason.data or "",
         )
     except services.AmendmentInvalid as error:
         getattr(form, error.field).errors = [error.message]
@@ -111,7 +111,7 @@ def _amendment_page(
 
     `error`: why the last action failed, shown at the top of the page (the forms keep their text).
     """
-    user = _user()
+    user = current_participant()
     rows = queries.amendment_list(document)
     text, where, overlaps = services.amendment_overview(document, [row.amendment for row in rows])
     by_id = {row.amendment.id: row.amendment for row in rows}
@@ -174,7 +174,7 @@ def action(slug: str, document_id: int, number: int, action: str) -> ResponseRet
         "poll": (services.open_consent, _("The consent poll is open.")),
     }
     verb, done = verbs[action]
-    verb(_user(), found)
+    verb(current_participant(), found)
     flash(done, "success")
     return redirect(found.url)
 
@@ -184,16 +184,16 @@ def action(slug: str, document_id: int, number: int, action: str) -> ResponseRet
 def decide(slug: str, document_id: int, number: int) -> ResponseReturnValue:
     """A moderator accepts (the text changes) or rejects with an answer."""
     consultation, document, found = _load_amendment(slug, document_id, number)
-    if not drafting_permissions.can_manage_documents(_user(), consultation):
+    if not drafting_permissions.can_manage_documents(current_participant(), consultation):
         raise Forbidden()
     form = AmendmentDecisionForm()
     if not form.validate_on_submit():
         return _amendment_page(consultation, document, found, decision=form, status=422)
     try:
         if form.decision.data == "accept":
-            services.accept_amendment(_user(), found, form.answer.data or "")
+            services.accept_amendment(current_participant(), found, form.answer.data or "")
         else:
-            services.reject_amendment(_user(), found, form.answer.data or "")
+            services.reject_amendment(current_participant(), found, form.answer.data or "")
     except services.AmendmentInvalid as error:
         form.answer.errors = [error.message]
         return _amendment_page(consultation, document, found, decision=form, status=error.status)
@@ -215,7 +215,7 @@ def answer_consent(slug: str, document_id: int, number: int) -> ResponseReturnVa
     form = ConsentForm()
     if not form.validate_on_submit():
         return _amendment_page(consultation, document, found, consent=form, status=422)
-    services.answer_consent(_user(), found, form.response.data)
+    services.answer_consent(current_participant(), found, form.response.data)
     flash(_("Your answer is recorded."), "success")
     return redirect(found.url)
 
@@ -225,13 +225,13 @@ def answer_consent(slug: str, document_id: int, number: int) -> ResponseReturnVa
 def close_consent(slug: str, document_id: int, number: int) -> ResponseReturnValue:
     """A moderator closes the poll: the consent count decides, applying or rejecting the amendment."""
     consultation, document, found = _load_amendment(slug, document_id, number)
-    if not drafting_permissions.can_manage_documents(_user(), consultation):
+    if not drafting_permissions.can_manage_documents(current_participant(), consultation):
         raise Forbidden()
     form = CloseConsentForm()
     if not form.validate_on_submit():
         return _amendment_page(consultation, document, found, close=form, status=400)
     try:
-        applied = services.close_consent(_user(), found, form.answer.data or "")
+        applied = services.close_consent(current_participant(), found, form.answer.data or "")
     except services.AmendmentInvalid as error:
         form.answer.errors = [error.message]
         return _amendment_page(consultation, document, found, close=form, status=error.status)
