@@ -36,3 +36,7 @@ def init_app(app: Flask) -> None:
         message_queue=app.config.get("REDIS_URL"),
         manage_session=False,
     )
+    if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
+        from civic import realtime_frames
+
+        realtime_frames.install(socketio.server)

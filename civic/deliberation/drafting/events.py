@@ -6,7 +6,9 @@ documents, role and announced awareness client ids live here (a connection lives
 `y` (one message per keystroke) runs in an application context only: Flask-SocketIO's request context
 (building a request, decoding the session cookie) cost a sixth of the server's time. Everything a `y`
 message needs was taken at join (the person, the language) and is re-checked every
-DRAFTING_RECHECK_SECONDS; the other events keep the request context.
+DRAFTING_RECHECK_SECONDS; the other events keep the request context. In a served process a sweep
+re-checks every joined connection in one database session before its turn comes, so the documents,
+consultations and phases load once for everyone and the re-check leaves the path of a keystroke.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from flask import Flask, current_app, request
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_socketio import Namespace, join_room, leave_room
+from sqlalchemy import select
 
 from civic import realtime
 from civic.accounts.models import User
@@ -29,7 +32,7 @@ from civic.deliberation.drafting import crdt, permissions, services
 from civic.deliberation.drafting.live import NAMESPACE, document_room
 from civic.deliberation.drafting.models import Document
 from civic.errors import CivicError
-from civic.extensions import db
+from civic.extensions import db, socketio
 
 # A browser tab announces one awareness client id; a few allow reconnects within one connection.
 MAX_AWARENESS_CLIENTS = 4
@@ -76,6 +79,7 @@ class DraftingNamespace(Namespace):
         super().__init__(namespace)
         self._lock = threading.Lock()
         self._connections: dict[str, dict[int, Joined]] = {}
+        self._sweeping = False
 
     def _joined(self, sid: str) -> dict[int, Joined]:
         with self._lock:
@@ -103,6 +107,7 @@ class DraftingNamespace(Namespace):
         )
         join_room(document_room(document.id))
         services.catch_up(document)
+        self._start_sweep()
         answer: dict[str, Any] = {"ok": True, "role": role, "user": services.person(user)}
         if message:
             answer["message"] = message
@@ -138,12 +143,62 @@ class DraftingNamespace(Namespace):
         realtime.publish_args("error", args, to=sid or _sid(), namespace=self.namespace)
         return {"ok": False, "error": message, "code": code}
 
-    def _recheck(self, joined: Joined, user: User | None, document_id: int) -> bool:
+    def _start_sweep(self) -> None:
+        """In a served process, start the re-check sweep once (tests re-check on every message)."""
+        config = current_app.config
+        if (
+            self._sweeping
+            or config["SOCKETIO_ASYNC_MODE"] != "eventlet"
+            or config["DRAFTING_RECHECK_SECONDS"] <= 0
+        ):
+            return
+        self._sweeping = True
+        socketio.start_background_task(self._sweep_forever, current_app._get_current_object())  # type: ignore[attr-defined]
+
+    def _sweep_forever(self, app: Flask) -> None:
+        # Every quarter of the interval, the connections that would fall due before the next sweep:
+        # each is re-checked about every DRAFTING_RECHECK_SECONDS, never by a keystroke.
+        interval = app.config["DRAFTING_RECHECK_SECONDS"]
+        period = interval / 4
+        while True:
+            socketio.sleep(period)
+            try:
+                with app.app_context():
+                    self.sweep(interval - period)
+            except Exception:  # the next sweep tries again; messages re-check themselves meanwhile
+                current_app.logger.exception("re-checking co-drafting connections failed")
+
+    def sweep(self, older_than: float) -> int:
+        """Re-check the connections checked more than `older_than` seconds ago, in one session.
+
+        Returns how many were re-checked. People are loaded in one query, and what they share (the
+        document, its consultation and phases) once, as the session keeps it while `kept` holds it.
+        """
+        with self._lock:
+            due_before = time.monotonic() - older_than
+            items = sorted(
+                ((document_id, sid, joined) for sid, documents in self._connections.items()
+                 for document_id, joined in documents.items() if joined.checked_at <= due_before),
+                key=lambda item: item[0],
+            )  # fmt: skip
+        if not items:
+            return 0
+        people = {joined.user.id for _, _, joined in items if joined.user is not None}
+        documents = {document_id for document_id, _, _ in items}
+        kept: list[Any] = list(db.session.scalars(select(Document).where(Document.id.in_(documents))))
+        if people:
+            kept += db.session.scalars(select(User).where(User.id.in_(people)))
+        for document_id, _sid, joined in items:
+            self._recheck(joined, joined.user, document_id, force=True)
+        db.session.rollback()
+        return len(items)
+
+    def _recheck(self, joined: Joined, user: User | None, document_id: int, force: bool = False) -> bool:
         """Every few seconds: reload the document, and lower the role granted at join if the mode or
         the phase changed since, or the person was signed out everywhere. False: the document is gone.
         """
         now = time.monotonic()
-        if now - joined.checked_at < current_app.config["DRAFTING_RECHECK_SECONDS"]:
+        if not force and now - joined.checked_at < current_app.config["DRAFTING_RECHECK_SECONDS"]:
             return joined.document is not None
         # Claimed before the queries: this connection's other messages, handled meanwhile (each in its
         # own green thread), keep what is known rather than all re-checking at once.

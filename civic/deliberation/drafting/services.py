@@ -510,8 +510,9 @@ class _GroupCommit:
         values = {"document_id": document_id, "data": data, "user_id": user_id, "created_at": utcnow()}
         pending = _Pending(values)
         # End this request's transaction first: greenlets waiting here must not each hold a pooled
-        # connection while the committer needs one.
-        db.session.rollback()
+        # connection while the committer needs one. (Most keystrokes opened no session at all.)
+        if db.session.registry.has():
+            db.session.rollback()
         with self.lock:
             self.queue.append(pending)
             start, self.running = not self.running, True
@@ -572,8 +573,10 @@ class _GroupCommit:
 
 
 def _committer() -> _GroupCommit:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    committer: _GroupCommit = app.extensions.setdefault("drafting_group_commit", _GroupCommit(app))
+    committer: _GroupCommit | None = current_app.extensions.get("drafting_group_commit")
+    if committer is None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        committer = app.extensions.setdefault("drafting_group_commit", _GroupCommit(app))
     return committer
 
 

@@ -12,7 +12,7 @@ from pycrdt import Doc
 from sqlalchemy import func, select
 
 from civic.accounts.models import User
-from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting import crdt, services
 from civic.deliberation.drafting.models import Document, DocumentUpdate
 from civic.extensions import db, socketio
 from tests.conftest import sign_in
@@ -341,3 +341,31 @@ def test_refusals_of_y_messages_use_the_language_of_the_person(
     assert ack["code"] == "rate-limited" and ack["error"].startswith(expected)
     assert browser.errors()[-1]["message"] == ack["error"]
     browser.close()
+
+
+def test_the_sweep_rechecks_every_joined_connection_at_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Served processes re-check joined connections in a background sweep (one session for all), so a
+    # keystroke rarely pays for it; here messages would not re-check for an hour: only the sweep does.
+    monkeypatch.setitem(app.config, "DRAFTING_RECHECK_SECONDS", 3600.0)
+    _moderator, document = _setup()
+    leaving, staying, named = make_user(), make_user(), make_user()
+    browsers = [Browser(app, person) for person in (leaving, staying, named)]
+    assert [b.join(document)["role"] for b in browsers] == ["editor"] * 3
+    document.mode = Document.EDITORS
+    services.add_editor(_moderator, document, named.email)
+    leaving.session_token = "signed-out-everywhere"
+    db.session.commit()
+    update = crdt.update_message(edit(client_doc(document.id), "avant"))
+    assert browsers[1].y(document.id, update) == {"ok": True}  # not re-checked yet: still an editor
+    namespace = next(h for h in socketio.server.namespace_handlers.values() if h.namespace == NS)
+    assert namespace.sweep(0) == 3
+    assert namespace.sweep(60) == 0  # all just checked
+    for browser in browsers[:2]:  # signed out everywhere; no longer a co-author in "editors" mode
+        ack = browser.y(document.id, crdt.update_message(edit(client_doc(document.id), "après")))
+        assert ack["ok"] is False and ack["code"] == "forbidden"
+    assert browsers[2].y(document.id, crdt.update_message(edit(client_doc(document.id), "co-autrice")))["ok"]
+    assert _rows(document) == 3  # the starting text, "avant" and the named co-author's edit
+    for browser in browsers:
+        browser.close()

@@ -1,0 +1,88 @@
+"""A binary Socket.IO event leaves in one write, its frames intact and in order (real eventlet sockets)."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+websocket = pytest.importorskip("eventlet.websocket")
+
+from civic.realtime_frames import _Coalescing  # noqa: E402
+
+
+class CountingSocket:
+    """A real socket that counts sendall() calls (each is one write to the network)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.writes = sock, 0
+
+    def sendall(self, data: bytes) -> None:
+        self.writes += 1
+        self.sock.sendall(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+@pytest.fixture
+def pair() -> Any:
+    server_side, client_side = socket.socketpair()
+    counting = CountingSocket(server_side)
+    sending = websocket.RFC6455WebSocket(counting, {}, version=13)
+    receiving = websocket.RFC6455WebSocket(client_side, {}, version=13, client=True)
+    yield _Coalescing(sending), receiving, counting
+    server_side.close()
+    client_side.close()
+
+
+def test_a_binary_event_and_its_attachments_leave_in_one_write(pair: Any) -> None:
+    ws, peer, counting = pair
+    ws.send('451-["y",7,{"_placeholder":true,"num":0}]')
+    assert counting.writes == 0  # held until its attachment
+    ws.send(b"\x00\x02\x01\x02")
+    assert counting.writes == 1
+    ws.send('452-["y",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]')
+    ws.send(b"first")
+    assert counting.writes == 1
+    ws.send(b"second")
+    assert counting.writes == 2
+    assert [peer.wait() for _ in range(5)] == [
+        '451-["y",7,{"_placeholder":true,"num":0}]',
+        b"\x00\x02\x01\x02",
+        '452-["y",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+        b"first",
+        b"second",
+    ]
+
+
+def test_other_frames_leave_at_once(pair: Any) -> None:
+    ws, peer, counting = pair
+    for message in ('42["mode",{"document":1}]', "3", '430[{"ok":true}]', "450-[]", b"raw"):
+        before = counting.writes
+        ws.send(message)
+        assert counting.writes == before + 1
+    assert [peer.wait() for _ in range(5)] == [
+        '42["mode",{"document":1}]',
+        "3",
+        '430[{"ok":true}]',
+        "450-[]",
+        b"raw",
+    ]
+
+
+def test_a_binary_ack_is_grouped_too_and_a_stray_text_frame_flushes_in_order(pair: Any) -> None:
+    ws, peer, counting = pair
+    ws.send('461-/drafting,12[{"_placeholder":true,"num":0}]')
+    ws.send(b"ack bytes")
+    assert counting.writes == 1
+    ws.send('451-["y",{"_placeholder":true,"num":0}]')
+    ws.send("3")  # never happens with python-socketio; if it did, nothing is lost or reordered
+    assert counting.writes == 2
+    assert [peer.wait() for _ in range(4)] == [
+        '461-/drafting,12[{"_placeholder":true,"num":0}]',
+        b"ack bytes",
+        '451-["y",{"_placeholder":true,"num":0}]',
+        "3",
+    ]
