@@ -47,7 +47,7 @@ class _Coalescing:
         self._held, self._expected = [self._ws._pack_message(message)], int(match.group(1))
 
 
-class CoalescingWebSocketWSGI(WebSocketWSGI):  # type: ignore[misc]
+class CoalescingWebSocketWSGI(WebSocketWSGI):
     """Engine.IO's eventlet WebSocket entry point, handing its handler the coalescing wrapper."""
 
     def __init__(self, handler: Any, server: Any) -> None:
