@@ -84,3 +84,87 @@ def test_propose_and_accept_an_amendment_without_javascript(new_context: Any, ax
     # The author hears of it.
     author.goto("/notifications")
     assert author.get_by_text("Administratrice Civic a accepté votre amendement").count() >= 1
+
+
+def test_propose_an_amendment_for_a_passage_selected_in_the_editor(new_context: Any, axe_source: str) -> None:
+    """In suggest mode the text is read-only: select a passage (keyboard alone), press the button, and the
+    amendments form starts with that passage."""
+    admin = new_context(lang="fr").new_page()
+    sign_in(admin)
+    switch_language(admin, "fr")
+    document = create_document(admin, TEXT, "suggest", "Texte à sélectionner")
+
+    author = new_context(lang="fr").new_page()
+    problems: list[str] = []
+    author.on("pageerror", lambda error: problems.append(str(error)))
+    sign_in(author, MODERATOR)
+    switch_language(author, "fr")
+    author.goto(document)
+    content = author.locator("#drafting-editor:not([hidden]) .cm-content")
+    content.wait_for()
+    assert content.get_attribute("aria-readonly") == "true"
+    button = author.get_by_role("button", name="Proposer un amendement pour le passage sélectionné")
+    hint = author.locator("#drafting-amend-hint")
+    # Nothing selected: the button says why it does nothing, and pressing it goes nowhere.
+    assert button.get_attribute("aria-disabled") == "true"
+    assert button.get_attribute("aria-describedby") == "drafting-amend-hint"
+    assert hint.inner_text() == "Sélectionnez un passage du texte pour proposer un amendement à son sujet."
+    assert_accessible(author, axe_source)
+    button.focus()  # aria-disabled, not disabled: it can be reached and pressed
+    author.keyboard.press("Enter")
+    author.locator("#drafting-status", has_text="Sélectionnez un passage").wait_for()
+    assert author.url.endswith(document)
+
+    # "le dimanche", selected with the keyboard in the third line.
+    line = "Premier principe : des bibliothèques ouvertes le dimanche dans chaque quartier."
+    content.focus()
+    for key in ("Control+Home", "ArrowDown", "ArrowDown"):
+        author.keyboard.press(key)
+    for _ in range(line.index("le dimanche")):
+        author.keyboard.press("ArrowRight")
+    for _ in range(len("le dimanche")):
+        author.keyboard.press("Shift+ArrowRight")
+    assert button.get_attribute("aria-disabled") == "false"
+    assert hint.inner_text() == "La page des amendements s’ouvre avec ce passage déjà rempli."
+    assert_accessible(author, axe_source)
+    author.keyboard.press("Shift+Tab")  # the button comes just before the text
+    assert author.evaluate("document.activeElement.classList.contains('drafting-amend')")
+    with author.expect_navigation():
+        author.keyboard.press("Enter")
+    assert f"{document}/amendments?passage=" in author.url
+    assert author.get_by_label("Passage à remplacer").input_value() == "le dimanche"
+
+    author.get_by_label("Le remplacer par").fill("tous les jours")
+    author.get_by_label("Justification de la modification").fill("Ouvertes plus souvent.")
+    with author.expect_navigation():
+        author.get_by_role("button", name="Proposer cet amendement").click()
+    assert author.url.endswith(f"{document}/amendments/1")
+    author.goto(f"{document}/amendments")
+    assert author.locator("#amendment-1 del").inner_text() == "le dimanche"
+    assert author.locator("#amendment-1 ins").inner_text() == "tous les jours"
+
+    # The page with the button is accessible in English too; a selection made with the mouse counts.
+    switch_language(author, "en")
+    author.goto(document)
+    content.wait_for()
+    button = author.get_by_role("button", name="Propose an amendment for the selected passage")
+    assert button.get_attribute("aria-disabled") == "true"
+    assert hint.inner_text() == "Select a passage of the text to propose an amendment for it."
+    assert_accessible(author, axe_source)
+    content.locator(".cm-line", has_text="Premier principe").dblclick()  # a word
+    assert button.get_attribute("aria-disabled") == "false"
+    assert_accessible(author, axe_source)
+    assert not problems
+
+    # Readers have no such button.
+    reader = new_context(lang="fr").new_page()
+    reader.goto(document)
+    reader.locator("#drafting-editor:not([hidden]) .cm-content").wait_for()
+    assert reader.locator(".drafting-amend").is_hidden()
+    # Once the document is no longer in suggest mode, the button goes, live.
+    admin.goto(document)
+    admin.locator("input[name=mode][value=open]").check()
+    with admin.expect_navigation():
+        admin.locator("#settings form").first.locator("button[type=submit]").click()
+    author.locator(".drafting-amend").wait_for(state="hidden")
+    assert author.locator("#drafting-amend-hint").is_hidden()

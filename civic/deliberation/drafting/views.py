@@ -15,6 +15,7 @@ from civic.deliberation.discussion import queries as discussion_queries
 from civic.deliberation.discussion import services as discussion
 from civic.deliberation.drafting import diff, permissions, queries, services
 from civic.deliberation.drafting.amendments import queries as amendment_queries
+from civic.deliberation.drafting.editor_texts import editor_texts
 from civic.deliberation.drafting.forms import (
     MODE_NAMES,
     ROLE_NAMES,
@@ -117,6 +118,7 @@ def _show(
         max_bytes=current_app.config["DRAFTING_MAX_TEXT_BYTES"],
         thread_view=thread_view,
         amendment_counts=amendment_queries.amendment_counts(document),
+        editor_texts=editor_texts(),
     ), status
 
 

@@ -8,6 +8,7 @@ import { DraftingSession } from "./drafting/session.js";
 import { createEditor, authorRuns } from "./drafting/editor.js";
 import { strings } from "./drafting/strings.js";
 import { people, renderPresence, swatch } from "./drafting/presence.js";
+import { amendButton } from "./drafting/amend.js";
 
 const section = document.getElementById("drafting");
 if (section && section.dataset.document) start(section);
@@ -37,12 +38,16 @@ function start(section) {
     user: { name: d.userName || "?", color: d.userColor || "#30bced" },
   });
   let role = d.role || "viewer";
+  let mode = d.mode || "";
   let editor = null;
   let reconnecting = false;
   let peopleCount = 0;
   let peopleTimer = null;
 
   const canEdit = () => role === "editor";
+  // Amendments are proposed in suggest mode by everyone who is more than a reader (as the page's link says).
+  const canAmend = () => Boolean(d.amendUrl) && mode === "suggest" && role !== "viewer";
+  const amend = amendButton({ url: d.amendUrl, t, announce });
   const roleNotice = () => (role === "suggester" ? t("suggester") : role === "viewer" ? t("viewer") : "");
 
   // Who wrote what: names of clients come from presence (people here now); others are "not here now".
@@ -72,7 +77,7 @@ function start(section) {
       editor.setAuthorship(on);
       if (on) renderLegend(legend);
     });
-    bar.append(authorsButton);
+    bar.append(authorsButton, amend.button);
     return { bar, legend };
   }
 
@@ -112,7 +117,7 @@ function start(section) {
     const { bar, legend } = toolbar();
     const surface = document.createElement("div");
     surface.className = "drafting-surface";
-    mount.replaceChildren(bar, legend, surface);
+    mount.replaceChildren(bar, amend.hint, legend, surface);
     editor = createEditor(surface, {
       ytext: session.text,
       awareness: session.awareness,
@@ -123,6 +128,8 @@ function start(section) {
       describeAuthor,
     });
     editor.legend = legend;
+    amend.attach(editor.view);
+    amend.setAvailable(canAmend());
     mount.hidden = false;
     if (form) form.hidden = true;
     // The server-rendered text would go stale under the live one.
@@ -140,7 +147,7 @@ function start(section) {
       window.clearTimeout(peopleTimer);
       // Said once things settle, not at every arrival of a crowd.
       peopleTimer = window.setTimeout(() => {
-        announce(peopleCount === 1 ? t("peopleOne") : t("peopleOther", { n: peopleCount }));
+        announce(t("people", { n: peopleCount }));
       }, 1500);
     }
   }
@@ -148,12 +155,14 @@ function start(section) {
   session.on("joined", (ack) => {
     role = ack.role || role;
     section.dataset.role = role;
+    amend.setAvailable(canAmend());
     if (ack.message) announce(ack.message);
   });
   session.on("rejoined", (ack) => {
     const before = role;
     role = ack.role || role;
     section.dataset.role = role;
+    amend.setAvailable(canAmend());
     if (editor && before !== role) {
       editor.setEditable(canEdit());
       announce(ack.message || (canEdit() ? t("nowEditable") : t("nowReadOnly")));
@@ -196,6 +205,13 @@ function start(section) {
       editor.setEditable(false);
       session.join(); // learn the new role
     }
+  });
+  // The session joins again after a change of mode (for the new role); the button follows the mode.
+  socket.on("mode", (data) => {
+    if (!data || String(data.document) !== String(documentId) || !data.mode) return;
+    mode = data.mode;
+    section.dataset.mode = mode;
+    amend.setAvailable(canAmend());
   });
   socket.on("connect_error", () => {
     if (!editor) announce(t("noConnection"));

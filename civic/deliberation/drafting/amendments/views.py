@@ -71,8 +71,16 @@ def _amendments_page(
 
 @bp.route("/<int:document_id>/amendments")
 def index(slug: str, document_id: int) -> ResponseReturnValue:
+    """The list and the form; ?passage= (the editor's "propose an amendment" button) fills the passage."""
     consultation, document = _load(slug, document_id)
-    return _amendments_page(consultation, document)
+    passage = request.args.get("passage", "")
+    form = None
+    if len(passage) > services.PASSAGE_MAX:  # not kept: it would only be refused; say why instead
+        form = AmendmentForm(formdata=None)
+        form.passage.errors = [_("A passage has at most %(n)d characters.", n=services.PASSAGE_MAX)]
+    elif passage:
+        form = AmendmentForm(formdata=None, data={"passage": passage})
+    return _amendments_page(consultation, document, form)
 
 
 @bp.route("/<int:document_id>/amendments", methods=["POST"])

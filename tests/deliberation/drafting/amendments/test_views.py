@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -355,3 +356,52 @@ def test_the_document_page_links_to_the_amendments(app: Flask, client: FlaskClie
     world = _world()
     page = html_text(client.get(f"/c/{world.document.consultation.slug}/documents/{world.document.id}"))
     assert f'href="{_url(world.document)}"' in page and "1 amendement ouvert" in page
+
+
+# ---- the passage filled from the editor's selection (?passage=) --------------------------------------------
+
+
+def _passage_field(page: str) -> str:
+    """What the passage field of the proposal form holds, as HTML."""
+    match = re.search(r'<textarea[^>]*\bname="passage"[^>]*>(.*?)</textarea>', page, re.DOTALL)
+    assert match, "no passage field on the page"
+    return match.group(1).strip()
+
+
+def test_the_form_starts_with_the_passage_given_in_the_address(app: Flask, client: FlaskClient) -> None:
+    world = _world()
+    _sign(client, world.participant)
+    response = client.get(_url(world.document), query_string={"passage": "Des bibliothèques <ouvertes>"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert _passage_field(page) == "Des bibliothèques &lt;ouvertes&gt;"  # escaped, not markup
+    assert 'aria-invalid="true"' not in page  # a suggestion, not a refused proposal
+
+
+def test_an_empty_passage_in_the_address_leaves_the_form_empty(app: Flask, client: FlaskClient) -> None:
+    world = _world()
+    _sign(client, world.participant)
+    page = client.get(_url(world.document), query_string={"passage": ""}).get_data(as_text=True)
+    assert _passage_field(page) == "" and 'aria-invalid="true"' not in page
+
+
+def test_a_passage_too_long_in_the_address_is_not_kept_and_the_form_says_why(
+    app: Flask, client: FlaskClient
+) -> None:
+    world = _world()
+    _sign(client, world.participant)
+    response = client.get(_url(world.document), query_string={"passage": "x" * 2001})
+    assert response.status_code == 200
+    page = html_text(response)
+    assert _passage_field(page) == ""
+    field = re.search(r'<textarea[^>]*\bname="passage"[^>]*>', page)
+    assert field and 'aria-invalid="true"' in field.group(0)
+    assert "Un passage compte au plus 2000 caractères." in page
+
+
+def test_the_passage_in_the_address_fills_only_the_form(app: Flask, client: FlaskClient) -> None:
+    """Nothing is written by following the link: the person still proposes with the form."""
+    world = _world()
+    _sign(client, world.participant)
+    client.get(_url(world.document), query_string={"passage": "chaque village"})
+    assert _count(Amendment) == 1
