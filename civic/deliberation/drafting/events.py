@@ -188,17 +188,25 @@ class DraftingNamespace(Namespace):
         kept: list[Any] = list(db.session.scalars(select(Document).where(Document.id.in_(documents))))
         if people:
             kept += db.session.scalars(select(User).where(User.id.in_(people)))
+        sanctioned = services.sanctioned_ids(people)
         for document_id, _sid, joined in items:
-            self._recheck(joined, joined.user, document_id, force=True)
+            self._recheck(joined, joined.user, document_id, sanctioned=sanctioned)
         db.session.rollback()
         return len(items)
 
-    def _recheck(self, joined: Joined, user: User | None, document_id: int, force: bool = False) -> bool:
+    def _recheck(
+        self, joined: Joined, user: User | None, document_id: int, sanctioned: set[int] | None = None
+    ) -> bool:
         """Every few seconds: reload the document, and lower the role granted at join if the mode or
         the phase changed since, or the person was signed out everywhere. False: the document is gone.
+
+        A message re-checks only what the sweep left for too long (twice the interval while it runs:
+        under load a sweep takes a while, and the messages must not all re-check meanwhile); the sweep
+        passes `sanctioned` (who is under a sanction, asked once for everyone) and always re-checks.
         """
         now = time.monotonic()
-        if not force and now - joined.checked_at < current_app.config["DRAFTING_RECHECK_SECONDS"]:
+        interval = current_app.config["DRAFTING_RECHECK_SECONDS"] * (2 if self._sweeping else 1)
+        if sanctioned is None and now - joined.checked_at < interval:
             return joined.document is not None
         # Claimed before the queries: this connection's other messages, handled meanwhile (each in its
         # own green thread), keep what is known rather than all re-checking at once.
@@ -212,7 +220,8 @@ class DraftingNamespace(Namespace):
         if user is not None and (person is None or person.session_token != user.session_token):
             fresh = permissions.VIEWER  # signed out everywhere (or deleted) since joining
         else:
-            fresh = services.role_of(person, current)
+            known = None if sanctioned is None or person is None else person.id in sanctioned
+            fresh = services.role_of(person, current, known)
         joined.role = joined.role if fresh == permissions.EDITOR else fresh
         return True
 

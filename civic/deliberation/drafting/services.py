@@ -230,17 +230,26 @@ def person(user: User | None) -> dict[str, object]:
     return {"id": user.id, "name": user.display_name, "color": COLORS[user.id % len(COLORS)]}
 
 
-def role_of(user: User | None, document: Document) -> str:
-    """The mode's role for this person; suspended or banned people only read."""
+def role_of(user: User | None, document: Document, sanctioned: bool | None = None) -> str:
+    """The mode's role for this person; suspended or banned people only read.
+
+    `sanctioned`: already known (a re-check of many people asks moderation once for all of them).
+    """
     role = permissions.role_for(user, document)
     if role != permissions.VIEWER and user is not None:
         from civic.deliberation.moderation import services as moderation
 
-        try:
-            moderation.ensure_can_post(user)
-        except CivicError:
+        if sanctioned is None:
+            sanctioned = moderation.active_sanction(user) is not None
+        if sanctioned:
             return permissions.VIEWER
     return role
+
+
+def sanctioned_ids(user_ids: set[int]) -> set[int]:
+    from civic.deliberation.moderation import services as moderation
+
+    return moderation.sanctioned_ids(user_ids)
 
 
 def enter(document: Document, user: User | None, sid: str, role: str) -> tuple[str, str | None]:

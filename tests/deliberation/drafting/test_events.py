@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,9 @@ from sqlalchemy import func, select
 from civic.accounts.models import User
 from civic.deliberation.drafting import crdt, services
 from civic.deliberation.drafting.models import Document, DocumentUpdate
+from civic.deliberation.moderation.models import Sanction
 from civic.extensions import db, socketio
+from civic.timestamps import utcnow
 from tests.conftest import sign_in
 from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit
 from tests.factories import make_document, make_user
@@ -349,23 +352,30 @@ def test_the_sweep_rechecks_every_joined_connection_at_once(
     # Served processes re-check joined connections in a background sweep (one session for all), so a
     # keystroke rarely pays for it; here messages would not re-check for an hour: only the sweep does.
     monkeypatch.setitem(app.config, "DRAFTING_RECHECK_SECONDS", 3600.0)
-    _moderator, document = _setup()
-    leaving, staying, named = make_user(), make_user(), make_user()
-    browsers = [Browser(app, person) for person in (leaving, staying, named)]
-    assert [b.join(document)["role"] for b in browsers] == ["editor"] * 3
+    moderator, document = _setup()
+    leaving, staying, named, suspended, pardoned = (make_user() for _ in range(5))
+    people = (leaving, staying, named, suspended, pardoned)
+    browsers = [Browser(app, person) for person in people]
+    assert [b.join(document)["role"] for b in browsers] == ["editor"] * 5
     document.mode = Document.EDITORS
-    services.add_editor(_moderator, document, named.email)
+    for person in (named, suspended, pardoned):
+        services.add_editor(moderator, document, person.email)
     leaving.session_token = "signed-out-everywhere"
+    later = utcnow() + timedelta(days=2)
+    db.session.add(Sanction(user_id=suspended.id, kind="suspension", reason="Insultes", ends_at=later))
+    db.session.add(Sanction(user_id=pardoned.id, kind="ban", reason="Erreur", ends_at=None, lifted=True))
     db.session.commit()
     update = crdt.update_message(edit(client_doc(document.id), "avant"))
     assert browsers[1].y(document.id, update) == {"ok": True}  # not re-checked yet: still an editor
     namespace = next(h for h in socketio.server.namespace_handlers.values() if h.namespace == NS)
-    assert namespace.sweep(0) == 3
+    assert namespace.sweep(0) == 5
     assert namespace.sweep(60) == 0  # all just checked
-    for browser in browsers[:2]:  # signed out everywhere; no longer a co-author in "editors" mode
+    # Signed out everywhere; not a co-author in "editors" mode; suspended: each only reads now.
+    for browser in (browsers[0], browsers[1], browsers[3]):
         ack = browser.y(document.id, crdt.update_message(edit(client_doc(document.id), "après")))
         assert ack["ok"] is False and ack["code"] == "forbidden"
-    assert browsers[2].y(document.id, crdt.update_message(edit(client_doc(document.id), "co-autrice")))["ok"]
-    assert _rows(document) == 3  # the starting text, "avant" and the named co-author's edit
+    for browser in (browsers[2], browsers[4]):  # a co-author; a co-author whose ban was lifted
+        assert browser.y(document.id, crdt.update_message(edit(client_doc(document.id), "co-autrice")))["ok"]
+    assert _rows(document) == 4  # the starting text, "avant" and the two co-authors' edits
     for browser in browsers:
         browser.close()
