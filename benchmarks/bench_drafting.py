@@ -6,14 +6,15 @@ fresh database is created and dropped; with 2 processes Redis at --redis, defaul
 
 It starts the real server (`python app.py`, eventlet) once per process, creates the people, a
 consultation in its co-drafting phase and an open document with one line per editor, then forks
---clients client processes. Each signs its editors in over HTTP, joins and syncs like the browser, and
-every editor types --rate characters a second at the end of its own line for --seconds (each keystroke
+--clients client processes. Each runs its editors as python-socketio AsyncClients on one asyncio loop
+(threads per connection cost the shared cores as much as the server), signs them in over HTTP, joins and
+syncs like the browser, and every editor types --rate characters a second at the end of its own line for --seconds (each keystroke
 one `update` message; editors spread over the server processes round-robin). Yjs client ids are fixed
 (BASE + editor number) so a receiver knows, from the state vector of each update it applies, whose
 keystrokes arrived; send times are shared between the client processes in shared memory.
 
 Printed: delivered % (for every editor, the share of the others' keystrokes in its document after a
-settling pause), acknowledged %, latency from send to receipt by the others (p50 / p95 / p99 over the
+settling pause), acknowledged % and the time from send to acknowledgement (stored), latency from send to receipt by the others (p50 / p95 / p99 over the
 --sample receivers; every receiver counts for delivery), server and client CPU seconds, and whether
 every client's text and the text rebuilt from the database are the same.
 """
@@ -21,7 +22,10 @@ every client's text and the text rebuilt from the database are the same.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import ctypes
+import functools
 import hashlib
 import heapq
 import multiprocessing as mp
@@ -37,7 +41,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import engineio  # noqa: E402
 import psutil  # noqa: E402
+import socketio  # noqa: E402
+from pycrdt import Doc, Text  # noqa: E402
 
 from civic.deliberation.drafting import crdt  # noqa: E402
 from tests.scale import harness  # noqa: E402
@@ -75,24 +82,100 @@ class Shared:
         self.results: Any = mp.Queue()
 
 
+class _InOrderEngine(engineio.AsyncClient):
+    """Hand each received frame to Socket.IO as it is read, in order (no task per frame)."""
+
+    async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        if event == "message":
+            kwargs["run_async"] = False
+        return await super()._trigger_event(event, *args, **kwargs)
+
+
+class _Client(socketio.AsyncClient):
+    def _engineio_client_class(self) -> type[engineio.AsyncClient]:
+        return _InOrderEngine
+
+
+class AsyncEditor:
+    """A browser tab, on the client process's event loop: connection, pycrdt document, sync, typing.
+
+    One asyncio loop carries all the editors of a process: a thread per connection (the threaded
+    python-socketio client) cost the machine's two cores about as much CPU as the server itself.
+    """
+
+    def __init__(self, document_id: int, client_id: int, on_update: Any = None) -> None:
+        self.document_id, self.on_update = document_id, on_update
+        self.doc = Doc(client_id=client_id)
+        self.text = self.doc.get(crdt.BODY, type=Text)
+        self.lock = contextlib.nullcontext()  # one thread: harness.Typist's changes need no lock
+        self.synced = asyncio.Event()
+        self.errors: list[Any] = []
+        self.sio = _Client(reconnection=False)
+        self.sio.on("y", self._on_y, namespace=harness.NS)
+        self.sio.on("error", lambda *args: self.errors.append(args), namespace=harness.NS)
+
+    async def start(self, url: str, cookie: str) -> str:
+        """Connect, join, send step 1 and wait for the server's step 2; return the role."""
+        await self.sio.connect(
+            url,
+            headers={"Cookie": cookie},
+            namespaces=[harness.NS],
+            transports=["websocket"],
+            wait_timeout=60,
+        )
+        answer = await self.sio.call("join", {"document": self.document_id}, namespace=harness.NS, timeout=60)
+        if not answer.get("ok"):
+            raise RuntimeError(f"join refused: {answer}")
+        await self.send(crdt.step1(self.doc))
+        await asyncio.wait_for(self.synced.wait(), 60)
+        return str(answer["role"])
+
+    async def send(self, message: bytes, callback: Any = None) -> None:
+        await self.sio.emit("y", (self.document_id, message), namespace=harness.NS, callback=callback)
+
+    def _on_y(self, document_id: int, data: bytes) -> None:
+        received_at = time.time()
+        if document_id != self.document_id:
+            return
+        message = crdt.parse_message(data)
+        if message.kind == "awareness":
+            return
+        if message.kind == "step1":  # the server's own step 1: answer what it lacks
+            self.sio.start_background_task(self.send, crdt.step2(self.doc, message.payload))
+            return
+        self.doc.apply_update(message.payload)
+        if message.kind == "step2":
+            self.synced.set()
+        elif self.on_update is not None:
+            self.on_update(received_at)
+
+    def change(self, edit: Any) -> bytes:
+        before = self.doc.get_state()
+        edit(self.text)
+        return self.doc.get_update(before)
+
+    def content(self) -> str:
+        return str(self.text)
+
+
 def worker(number: int, plan: Plan, mine: list[int], shared: Shared) -> None:
     """One client process: its editors sign in, join, type on schedule, then report."""
+    asyncio.run(_work(number, plan, mine, shared))
+
+
+async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> None:
     cpu_started = time.process_time()
     keystrokes = plan.keystrokes
     histogram = [0] * BUCKETS
-    seen: dict[int, list[int]] = {}  # receiver -> highest clock seen per editor
+    ack_histogram = [0] * BUCKETS  # send -> acknowledgement (stored), every keystroke
     acks = {"ok": 0, "refused": 0}
 
-    def measure(receiver: int) -> Any:
-        last = seen[receiver] = [0] * plan.editors
+    def measure(receiver: int, editor: list[AsyncEditor]) -> Any:
+        last = [0] * plan.editors  # highest clock seen per editor
 
-        editor: list[harness.Editor] = []
-
-        def on_update(update: bytes, received_at: float) -> None:
+        def on_update(received_at: float) -> None:
             # The state vector of a partial update is empty; the document's says what arrived so far.
-            with editor[0].lock:
-                state = editor[0].doc.get_state()
-            for client, clock in harness.decode_state_vector(state).items():
+            for client, clock in harness.decode_state_vector(editor[0].doc.get_state()).items():
                 other = client - BASE
                 if not 0 <= other < plan.editors or other == receiver or clock <= last[other]:
                     continue
@@ -101,36 +184,43 @@ def worker(number: int, plan: Plan, mine: list[int], shared: Shared) -> None:
                     histogram[min(BUCKETS - 1, max(0, int(latency * 1000)))] += 1
                 last[other] = clock
 
-        return on_update, editor
+        return on_update
 
-    editors: dict[int, harness.Editor] = {}
+    editors: dict[int, AsyncEditor] = {}
     typists: dict[int, harness.Typist] = {}
+    loop = asyncio.get_running_loop()
     try:
+        cookies = {i: harness.sign_in(plan.urls[i % len(plan.urls)], plan.emails[i]) for i in mine}
         for i in mine:
-            url = plan.urls[i % len(plan.urls)]
-            hook, holder = measure(i) if i in plan.sample else (None, [])
-            editor = harness.Editor(
-                plan.document_id, harness.sign_in(url, plan.emails[i]), client_id=BASE + i, on_update=hook
-            )
+            holder: list[AsyncEditor] = []
+            editor = AsyncEditor(plan.document_id, BASE + i, measure(i, holder) if i in plan.sample else None)
             holder.append(editor)
-            editor.connect(url)
-            if editor.join(timeout=60)["role"] != "editor":
+            editors[i] = editor
+        gate = asyncio.Semaphore(8)
+
+        async def start(i: int) -> None:
+            async with gate:
+                role = await editors[i].start(plan.urls[i % len(plan.urls)], cookies[i])
+            if role != "editor":
                 raise RuntimeError(f"editor {i} did not get an editor seat")
-            editors[i], typists[i] = editor, harness.Typist(editor, marker(i))
+            typists[i] = harness.Typist(editors[i], marker(i))  # type: ignore[arg-type]
+
+        await asyncio.gather(*(start(i) for i in mine))
         shared.results.put(("ready", number, None))
     except Exception as error:  # report instead of hanging the parent
         shared.results.put(("failed", number, repr(error)))
         return
-    shared.go.wait()
-    start = shared.start_at.value
+    await loop.run_in_executor(None, shared.go.wait)
+    start_at = shared.start_at.value
     period = 1 / plan.rate
     randomness = random.Random(number)
-    due = [(start + randomness.random() * period, i, 0) for i in mine]
+    due = [(start_at + randomness.random() * period, i, 0) for i in mine]
     heapq.heapify(due)
-    end = start + plan.seconds
+    end = start_at + plan.seconds
 
-    def answered(*args: Any) -> None:
+    def answered(sent_at: float, *args: Any) -> None:
         acks["ok" if args and args[0].get("ok") else "refused"] += 1
+        ack_histogram[min(BUCKETS - 1, max(0, int((time.time() - sent_at) * 1000)))] += 1
 
     while due:
         at, i, k = heapq.heappop(due)
@@ -138,32 +228,30 @@ def worker(number: int, plan: Plan, mine: list[int], shared: Shared) -> None:
             continue
         pause = at - time.time()
         if pause > 0:
-            time.sleep(pause)
+            await asyncio.sleep(pause)
         update = typists[i].type(LETTERS[k % 26])
-        shared.send_times[i * keystrokes + k] = time.time()
+        shared.send_times[i * keystrokes + k] = sent_at = time.time()
         shared.sent[i] = k + 1
-        editors[i].sio.emit(
-            "y", (plan.document_id, crdt.update_message(update)), namespace=harness.NS, callback=answered
-        )
+        await editors[i].send(crdt.update_message(update), functools.partial(answered, sent_at))
         heapq.heappush(due, (at + period, i, k + 1))
     shared.results.put(("typed", number, None))
-    shared.collect.wait()
+    await loop.run_in_executor(None, shared.collect.wait)
     delivered = expected = 0
     texts = {}
     for i, editor in editors.items():
-        with editor.lock:
-            state = harness.decode_state_vector(editor.doc.get_state())
+        state = harness.decode_state_vector(editor.doc.get_state())
         for other in range(plan.editors):
             if other != i:
                 expected += shared.sent[other]
                 delivered += min(state.get(BASE + other, 0), shared.sent[other])
         texts[i] = hashlib.sha256(editor.content().encode()).hexdigest()
     for editor in editors.values():
-        editor.disconnect()
+        await editor.sio.disconnect()
     report = {
         "delivered": delivered,
         "expected": expected,
         "histogram": {b: n for b, n in enumerate(histogram) if n},
+        "ack_histogram": {b: n for b, n in enumerate(ack_histogram) if n},
         "texts": texts,
         "acks": acks,
         "errors": sum(len(e.errors) for e in editors.values()),
@@ -276,9 +364,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
             db.engine.dispose()
     histogram: dict[int, int] = {}
+    ack_histogram: dict[int, int] = {}
     for report in reports.values():
         for bucket, count in report["histogram"].items():
             histogram[bucket] = histogram.get(bucket, 0) + count
+        for bucket, count in report["ack_histogram"].items():
+            ack_histogram[bucket] = ack_histogram.get(bucket, 0) + count
     sent = sum(shared.sent)
     expected = sum(r["expected"] for r in reports.values())
     delivered = sum(r["delivered"] for r in reports.values())
@@ -301,6 +392,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "p50": percentile(histogram, 0.50),
         "p95": percentile(histogram, 0.95),
         "p99": percentile(histogram, 0.99),
+        "ack_p50": percentile(ack_histogram, 0.50),
+        "ack_p95": percentile(ack_histogram, 0.95),
         "server_cpu": server_cpu,
         "server_ms_per_keystroke": 1000 * server_cpu / sent if sent else float("nan"),
         "client_cpu": client_cpu,
@@ -330,7 +423,7 @@ def main() -> None:
     print(
         "editors {editors} processes {processes} clients {clients} nice {nice}: sent {sent} acked {acked} refused {refused} "
         "delivered {delivered:.2f}% latency p50 {p50:.0f} ms p95 {p95:.0f} ms p99 {p99:.0f} ms "
-        "({samples} samples); server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s over {wall:.1f} s "
+        "({samples} samples); acknowledged p50 {ack_p50:.0f} ms p95 {ack_p95:.0f} ms; server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s over {wall:.1f} s "
         "(load before {load:.1f}); connect {connect:.0f} s; converged {converged}; "
         "every keystroke stored {stored_all}".format(**result)
     )
