@@ -29,7 +29,10 @@ class AmendmentForm(FlaskForm):
 
     passage = TextAreaField(
         _l("Passage to replace"),
-        description=_l("Copy it exactly from the current text (Markdown), with enough words to be unique."),
+        description=_l(
+            "Copy it exactly from the current text (Markdown), with enough words to be unique, or select it "
+            "in the live editor and use its button “Propose an amendment for the selected passage”."
+        ),
     )
     replacement = TextAreaField(_l("Replace it with"), description=_l("Markdown allowed."))
     reason = TextAreaField(_l("Reason for the change"), description=_l("Markdown allowed."))
