@@ -324,3 +324,32 @@ def create_document(page: Any, text: str, mode: str, title: str = "Document") ->
     path = page.url.removeprefix(page.url.split("/c/")[0])
     assert "/c/plan-numerique/documents/" in path, page.url
     return path
+
+
+# Everything the polite status region says, in order. A message may stay only a moment there (the number
+# of people here is said 1.5 s after it changes, over whatever was said before), so a test that looked
+# at the region only after other waits could miss a message that was said: it looks at this record.
+STATUS_RECORDER = """(() => {
+    document.addEventListener('DOMContentLoaded', () => {
+        const status = document.getElementById('drafting-status');
+        if (!status) return;
+        const said = (window.__statusSaid = []);
+        const note = () => { if (status.textContent) said.push(status.textContent); };
+        note();
+        new MutationObserver(note).observe(status, { childList: true, characterData: true, subtree: true });
+    });
+})();"""
+
+
+def wait_until_said(page: Any, text: str, after: int = 0, timeout: float = 15_000) -> int:
+    """Wait until the status region has said `text` after its first `after` messages; return how many
+    messages it had said up to that one (the page's context must have STATUS_RECORDER)."""
+    said = page.wait_for_function(
+        """([text, after]) => {
+            const index = (window.__statusSaid || []).findIndex((said, n) => n >= after && said.includes(text));
+            return index >= 0 && index + 1;
+        }""",
+        arg=[text, after],
+        timeout=timeout,
+    )
+    return int(said.json_value())

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DEMO_ADMIN, assert_accessible, create_document, sign_in, switch_language
+from tests.e2e.conftest import (
+    DEMO_ADMIN,
+    STATUS_RECORDER,
+    assert_accessible,
+    create_document,
+    sign_in,
+    switch_language,
+    wait_until_said,
+)
 
 # Two moderators of the demo consultation: they edit an open document whatever the current phase.
 ADMIN_NAME = "Administratrice Civic"
@@ -24,20 +32,6 @@ EDITOR_TEXT = """() => {
     content.querySelectorAll('.cm-remote-caret').forEach((caret) => caret.remove());
     return [...content.querySelectorAll('.cm-line')].map((line) => line.textContent).join('\\n');
 }"""
-
-# Everything the polite status region says, in order. A message may stay only a moment there (the number
-# of people here is said 1.5 s after it changes, over whatever was said before), so a test that looked
-# at the region only after other waits could miss a message that was said: it looks at this record.
-STATUS_RECORDER = """(() => {
-    document.addEventListener('DOMContentLoaded', () => {
-        const status = document.getElementById('drafting-status');
-        if (!status) return;
-        const said = (window.__statusSaid = []);
-        const note = () => { if (status.textContent) said.push(status.textContent); };
-        note();
-        new MutationObserver(note).observe(status, { childList: true, characterData: true, subtree: true });
-    });
-})();"""
 
 
 def _watch_problems(page: Any) -> list[str]:
@@ -77,20 +71,6 @@ def _wait_for_text(page: Any, predicate: str, arg: Any) -> None:
         arg=[arg],
         timeout=CONVERGE_MS,
     )
-
-
-def _wait_until_said(page: Any, text: str, after: int = 0) -> int:
-    """Wait until the status region has said `text` after its first `after` messages; return how many
-    messages it had said up to that one (the page's context must have STATUS_RECORDER)."""
-    said = page.wait_for_function(
-        """([text, after]) => {
-            const index = (window.__statusSaid || []).findIndex((said, n) => n >= after && said.includes(text));
-            return index >= 0 && index + 1;
-        }""",
-        arg=[text, after],
-        timeout=CONVERGE_MS,
-    )
-    return int(said.json_value())
 
 
 def _saved_text(new_context: Any, path: str) -> str:
@@ -175,7 +155,7 @@ def test_a_reader_follows_live_without_editing(new_context: Any, document_path: 
     assert content.get_attribute("contenteditable") == "false"
     assert content.get_attribute("aria-readonly") == "true"
     assert content.get_attribute("tabindex") == "0"  # still reachable with the keyboard, to read
-    _wait_until_said(guest, "Read-only")
+    wait_until_said(guest, "Read-only")
     _type_at(writer, "Control+End", " Lu en direct.")
     _wait_for_text(guest, "text.endsWith(arg)", "Lu en direct.")
     # Keys do nothing to the reader's copy.
@@ -315,7 +295,7 @@ def test_edits_made_offline_merge_on_reconnect(new_context: Any, document_path: 
     for page_side, server_side in line["open"]:
         server_side.close()
         page_side.close()
-    lost = _wait_until_said(offline, "Connexion perdue")
+    lost = wait_until_said(offline, "Connexion perdue")
     _type_at(offline, "Control+Home", "Hors ligne. ")
     _type_at(online, "Control+End", " En ligne.")
     line["cut"] = False
@@ -324,7 +304,7 @@ def test_edits_made_offline_merge_on_reconnect(new_context: Any, document_path: 
     for page in (offline, online):
         _wait_for_text(page, "text === arg", expected)
     # Said once the offline edits are acknowledged (the count of people here may follow it at once).
-    _wait_until_said(offline, "Reconnecté", after=lost)
+    wait_until_said(offline, "Reconnecté", after=lost)
     # Each sees the other again in the list of who is here.
     online.locator("#drafting-presence li", has_text=ADMIN_NAME).wait_for()
     offline.locator("#drafting-presence li", has_text=MODERATOR_NAME).wait_for()

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import assert_accessible, create_document, sign_in, switch_language
+from tests.e2e.conftest import (
+    STATUS_RECORDER,
+    assert_accessible,
+    create_document,
+    sign_in,
+    switch_language,
+    wait_until_said,
+)
 
 MODERATOR = "moderatrice@example.org"  # moderates the demo consultation
 TEXT = "Préambule.\n\nPremier principe : des bibliothèques ouvertes le dimanche dans chaque quartier."
@@ -94,7 +101,9 @@ def test_propose_an_amendment_for_a_passage_selected_in_the_editor(new_context: 
     switch_language(admin, "fr")
     document = create_document(admin, TEXT, "suggest", "Texte à sélectionner")
 
-    author = new_context(lang="fr").new_page()
+    author_context = new_context(lang="fr")
+    author_context.add_init_script(STATUS_RECORDER)
+    author = author_context.new_page()
     problems: list[str] = []
     author.on("pageerror", lambda error: problems.append(str(error)))
     sign_in(author, MODERATOR)
@@ -112,7 +121,7 @@ def test_propose_an_amendment_for_a_passage_selected_in_the_editor(new_context: 
     assert_accessible(author, axe_source)
     button.focus()  # aria-disabled, not disabled: it can be reached and pressed
     author.keyboard.press("Enter")
-    author.locator("#drafting-status", has_text="Sélectionnez un passage").wait_for()
+    wait_until_said(author, "Sélectionnez un passage")
     assert author.url.endswith(document)
 
     # "le dimanche", selected with the keyboard in the third line.

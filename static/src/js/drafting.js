@@ -31,7 +31,9 @@ function start(section) {
     window.setTimeout(() => { status.textContent = text; }, 50);
   };
 
-  const socket = io(d.namespace || "/drafting", { transports: ["websocket", "polling"] });
+  // A connection attempt that hangs is given up after 8 s (Socket.IO's default, 20 s, left a reconnect
+  // stalled that long); slow links still have time for the handshake.
+  const socket = io(d.namespace || "/drafting", { transports: ["websocket", "polling"], timeout: 8000 });
   // The protocol wants the id as a number.
   const documentId = /^\d+$/.test(d.document) ? Number(d.document) : d.document;
   const session = new DraftingSession(socket, documentId, {
@@ -147,10 +149,16 @@ function start(section) {
       window.clearTimeout(peopleTimer);
       // Said once things settle, not at every arrival of a crowd.
       peopleTimer = window.setTimeout(() => {
-        announce(t("people", { n: peopleCount }));
+        if (session.joined && !reconnecting) announce(t("people", { n: peopleCount }));
       }, 1500);
     }
   }
+
+  // A connection message is never covered by a count of people computed before it.
+  const sayConnection = (text) => {
+    window.clearTimeout(peopleTimer);
+    announce(text);
+  };
 
   session.on("joined", (ack) => {
     role = ack.role || role;
@@ -181,18 +189,18 @@ function start(section) {
   session.on("status", (state) => {
     if (state === "reconnecting") {
       reconnecting = true;
-      announce(t("reconnecting"));
+      sayConnection(t("reconnecting"));
     } else if (state === "connecting" && !editor) {
-      announce(t("connecting"));
+      sayConnection(t("connecting"));
     } else if (state === "connected" && reconnecting && !session.unsaved) {
       reconnecting = false;
-      announce(t("reconnected"));
+      sayConnection(t("reconnected"));
     }
   });
   session.on("saved", () => {
     if (reconnecting) {
       reconnecting = false;
-      announce(t("reconnected"));
+      sayConnection(t("reconnected"));
     }
   });
   // The server sends each refusal twice (the ack and an "error" event): said once, from the event.
