@@ -16,7 +16,9 @@ keystrokes arrived; send times are shared between the client processes in shared
 Printed: delivered % (for every editor, the share of the others' keystrokes in its document after a
 settling pause), acknowledged % and the time from send to acknowledgement (stored), latency from send to receipt by the others (p50 / p95 / p99 over the
 --sample receivers; every receiver counts for delivery), server and client CPU seconds, and whether
-every client's text and the text rebuilt from the database are the same.
+every client's text and the text rebuilt from the database are the same. Also printed: how often a
+probe's fdatasync took over 100 ms on the disk meanwhile (--fsync-probe: a folder on the database's
+disk; the default temp folder is on the same disk on this VM), since a stalled fsync stalls every commit.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import random
 import string
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,6 +263,36 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
     shared.results.put(("done", number, report))
 
 
+class FsyncProbe:
+    """Time fdatasync of a small file every 20 ms while the editors type (a thread of the parent).
+
+    Every edit is committed before it is acknowledged or relayed, so a stall of the disk's fsync holds
+    up every acknowledgement and relay meanwhile: on this VM's disk, idle, fdatasync takes 0.4 ms at the
+    median but now and then up to a second. Printed with the latencies so that a run can be read.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "fsync-probe"
+        self.times: list[float] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while not self.stop.wait(0.02):
+                os.pwrite(fd, os.urandom(8192), 0)
+                started = time.perf_counter()
+                os.fdatasync(fd)
+                self.times.append(time.perf_counter() - started)
+        finally:
+            os.close(fd)
+
+    def summary(self) -> dict[str, float]:
+        slow = [t for t in self.times if t > 0.1]
+        return {"fsync_slow": len(slow), "fsync_max": 1000 * max(self.times, default=0.0)}
+
+
 def percentile(histogram: dict[int, int], share: float) -> float:
     total = sum(histogram.values())
     if not total:
@@ -343,6 +376,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             server_cpu, client_cpu = cpu_of(pids), cpu_of([p.pid for p in workers if p.pid])
             load = os.getloadavg()[0]
             wall = time.monotonic()
+            probe = FsyncProbe(Path(args.fsync_probe or folder))
+            probe.thread.start()
             shared.start_at.value = time.time() + 0.5
             shared.go.set()
             print(f"typing: server pids {pids}", file=sys.stderr, flush=True)
@@ -351,6 +386,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             server_cpu = cpu_of(pids) - server_cpu
             client_cpu = cpu_of([p.pid for p in workers if p.pid]) - client_cpu
             wall = time.monotonic() - wall
+            probe.stop.set()
+            probe.thread.join()
             shared.collect.set()
             reports = wait_for(shared, "done", args.clients, timeout=120)
             for process in workers:
@@ -399,6 +436,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "client_cpu": client_cpu,
         "wall": wall,
         "load": load,
+        **probe.summary(),
         "connect": connect_seconds,
         "converged": all(t == digest for t in texts) and len(texts) == n,
         "stored_all": sum(typed_lines.get(marker(i), -1) for i in range(n)) == sent,
@@ -417,6 +455,11 @@ def main() -> None:
     parser.add_argument(
         "--server-nice", type=int, default=None, help="renice the servers (e.g. -10: needs root)"
     )
+    parser.add_argument(
+        "--fsync-probe",
+        default=None,
+        help="folder on the database's disk for the fsync probe (default: a temp folder)",
+    )
     parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     result = run(parser.parse_args())
@@ -424,7 +467,7 @@ def main() -> None:
         "editors {editors} processes {processes} clients {clients} nice {nice}: sent {sent} acked {acked} refused {refused} "
         "delivered {delivered:.2f}% latency p50 {p50:.0f} ms p95 {p95:.0f} ms p99 {p99:.0f} ms "
         "({samples} samples); acknowledged p50 {ack_p50:.0f} ms p95 {ack_p95:.0f} ms; server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s over {wall:.1f} s "
-        "(load before {load:.1f}); connect {connect:.0f} s; converged {converged}; "
+        "(load before {load:.1f}); disk fsync over 100 ms while typing: {fsync_slow} (longest {fsync_max:.0f} ms); connect {connect:.0f} s; converged {converged}; "
         "every keystroke stored {stored_all}".format(**result)
     )
 
