@@ -29,32 +29,25 @@ class AlreadyFlagged(Conflict):
     pass
 
 
+def _in_force(now: datetime | None) -> tuple[Any, ...]:
+    now = now or utcnow()
+    return Sanction.lifted.is_(False), or_(Sanction.ends_at.is_(None), Sanction.ends_at > now)
+
+
 def sanctioned_ids(user_ids: set[int], now: datetime | None = None) -> set[int]:
     """Of these people, those under a sanction in force (one query for many; see active_sanction)."""
     if not user_ids:
         return set()
-    now = now or utcnow()
     return set(
-        db.session.scalars(
-            select(Sanction.user_id).where(
-                Sanction.user_id.in_(user_ids),
-                Sanction.lifted.is_(False),
-                or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
-            )
-        )
+        db.session.scalars(select(Sanction.user_id).where(Sanction.user_id.in_(user_ids), *_in_force(now)))
     )
 
 
 def active_sanction(user: User, now: datetime | None = None) -> Sanction | None:
     """Return the sanction in force for this person that ends last (open-ended bans first), if any."""
-    now = now or utcnow()
     return db.session.scalar(
         select(Sanction)
-        .where(
-            Sanction.user_id == user.id,
-            Sanction.lifted.is_(False),
-            or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
-        )
+        .where(Sanction.user_id == user.id, *_in_force(now))
         .order_by(Sanction.ends_at.is_(None).desc(), Sanction.ends_at.desc())
         .limit(1)
     )
