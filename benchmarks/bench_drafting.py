@@ -140,16 +140,12 @@ class AsyncEditor:
         received_at = time.time()
         if document_id != self.document_id:
             return
-        message = crdt.parse_message(data)
-        if message.kind == "awareness":
-            return
-        if message.kind == "step1":  # the server's own step 1: answer what it lacks
-            self.sio.start_background_task(self.send, crdt.step2(self.doc, message.payload))
-            return
-        self.doc.apply_update(message.payload)
-        if message.kind == "step2":
+        kind, _payload, answer = harness.take_message(self.doc, self.lock, data)
+        if answer is not None:
+            self.sio.start_background_task(self.send, answer)
+        elif kind == "step2":
             self.synced.set()
-        elif self.on_update is not None:
+        elif kind == "update" and self.on_update is not None:
             self.on_update(received_at)
 
     def change(self, edit: Any) -> bytes:

@@ -229,6 +229,22 @@ def sign_in(base_url: str, email: str, password: str = PASSWORD) -> str:
     return "; ".join(f"{name}={value}" for name, value in http.cookies.items())
 
 
+def take_message(doc: Doc, lock: Any, data: bytes) -> tuple[str, bytes, bytes | None]:
+    """Take a server's `y` message into a client's document, as the browser does.
+
+    Returns its kind, its payload and, for the server's own step 1, the step 2 to send back (what the
+    server lacks: offline edits). Updates and step 2 are applied; awareness is left out.
+    """
+    message = crdt.parse_message(data)
+    if message.kind == "awareness":
+        return message.kind, message.payload, None
+    with lock:
+        if message.kind == "step1":
+            return message.kind, message.payload, crdt.step2(doc, message.payload)
+        doc.apply_update(message.payload)
+    return message.kind, message.payload, None
+
+
 def decode_state_vector(data: bytes) -> dict[int, int]:
     """Read a Yjs state vector: client id -> number of items (its next clock)."""
     result: dict[int, int] = {}
@@ -348,20 +364,13 @@ class Editor:
         received_at = time.time()
         if document_id != self.document_id:
             return
-        message = crdt.parse_message(data)
-        if message.kind == "awareness":
-            return
-        if message.kind == "step1":  # the server's own step 1: send what it lacks (offline edits)
-            with self.lock:
-                answer = crdt.step2(self.doc, message.payload)
+        kind, payload, answer = take_message(self.doc, self.lock, data)
+        if answer is not None:
             self.send(answer)
-            return
-        with self.lock:
-            self.doc.apply_update(message.payload)
-        if message.kind == "step2":
+        elif kind == "step2":
             self.synced.set()
-        elif self.on_update is not None:
-            self.on_update(message.payload, received_at)
+        elif kind == "update" and self.on_update is not None:
+            self.on_update(payload, received_at)
 
     # ---- typing --------------------------------------------------------------------------------------
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pycrdt import Doc
+from sqlalchemy import func, select
 
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
 from civic.deliberation.drafting import crdt, services
+from civic.deliberation.drafting.models import Document, DocumentUpdate
+from civic.extensions import db
 from tests.factories import make_consultation
 
 
@@ -30,3 +33,12 @@ def client_doc(document_id: int) -> Doc:
 def edit(doc: Doc, new_text: str) -> bytes:
     """Change a client's copy and return the update it would send."""
     return crdt.rewrite(doc, new_text)
+
+
+def stored_rows(document: Document) -> int:
+    """How many update rows the database holds for the document (after ending the test's transaction)."""
+    db.session.rollback()
+    count = db.session.scalar(
+        select(func.count(DocumentUpdate.id)).where(DocumentUpdate.document_id == document.id)
+    )
+    return int(count or 0)

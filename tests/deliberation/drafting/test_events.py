@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from pycrdt import Doc
-from sqlalchemy import func, select
 
 from civic.accounts.models import User
 from civic.deliberation.drafting import crdt, services
@@ -19,7 +18,7 @@ from civic.deliberation.moderation.models import Sanction
 from civic.extensions import db, socketio
 from civic.timestamps import utcnow
 from tests.conftest import sign_in
-from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit
+from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit, stored_rows
 from tests.factories import make_document, make_user
 
 NS = "/drafting"
@@ -59,16 +58,6 @@ class Browser:
     def close(self) -> None:
         if self.socket.is_connected(NS):
             contextvars.Context().run(self.socket.disconnect, namespace=NS)
-
-
-def _rows(document: Document) -> int:
-    db.session.rollback()
-    return int(
-        db.session.scalar(
-            select(func.count(DocumentUpdate.id)).where(DocumentUpdate.document_id == document.id)
-        )
-        or 0
-    )
 
 
 def _setup(mode: str = "open", text: str = "A B C", **kwargs: Any) -> tuple[User, Document]:
@@ -150,7 +139,7 @@ def test_an_update_is_acknowledged_after_commit_and_reaches_the_others(app: Flas
     update = edit(client_doc(document.id), "A B C D")
     ack = writer.y(document.id, crdt.update_message(update))
     assert ack == {"ok": True}
-    assert _rows(document) == 2
+    assert stored_rows(document) == 2
     [(name, (document_id, message))] = reader.received()
     assert name == "y" and document_id == document.id
     relayed = crdt.parse_message(message)
@@ -170,7 +159,7 @@ def test_an_editors_step2_is_stored_like_an_update(app: Flask) -> None:
     update = edit(offline, "écrit hors ligne")
     assert writer.y(document.id, crdt.sync_message(crdt.STEP2, update)) == {"ok": True}
     assert crdt.text_of(client_doc(document.id)) == "écrit hors ligne"
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
     writer.close()
 
 
@@ -188,7 +177,7 @@ def test_updates_from_suggesters_and_viewers_are_refused(app: Flask, mode: str, 
     # A reader's answer to the server's step 1 is ignored, not stored, not an error.
     step2 = crdt.sync_message(crdt.STEP2, edit(client_doc(document.id), "autre"))
     assert browser.y(document.id, step2) == {"ok": True}
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
     browser.close()
 
 
@@ -199,7 +188,7 @@ def test_switching_to_final_stops_an_editor_already_joined(app: Flask) -> None:
     document.mode = Document.FINAL
     db.session.commit()
     ack = browser.y(document.id, crdt.update_message(edit(client_doc(document.id), "trop tard")))
-    assert ack["ok"] is False and _rows(document) == 1
+    assert ack["ok"] is False and stored_rows(document) == 1
     browser.close()
 
 
@@ -223,10 +212,10 @@ def test_bad_messages_get_an_error_and_store_nothing(app: Flask, message: Any, c
     ack = writer.y(document.id, message)
     assert ack["ok"] is False and ack["code"] == code
     assert [e["code"] for e in writer.errors()] == [code]
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
     # The server keeps serving: another editor's change goes through.
     assert other.y(document.id, crdt.update_message(edit(client_doc(document.id), "A B C D"))) == {"ok": True}
-    assert _rows(document) == 2
+    assert stored_rows(document) == 2
     writer.close()
     other.close()
 
@@ -237,7 +226,7 @@ def test_a_truncated_real_update_is_refused(app: Flask) -> None:
     writer.join(document)
     whole = crdt.update_message(edit(client_doc(document.id), "A B C et une longue suite"))
     assert writer.y(document.id, whole[:-5])["code"] == "malformed"
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
     writer.close()
 
 
@@ -250,7 +239,7 @@ def test_updates_to_a_document_not_joined_are_refused(app: Flask) -> None:
     ack = writer.y(elsewhere.id, crdt.update_message(edit(client_doc(elsewhere.id), "piratage")))
     assert ack["ok"] is False and ack["code"] == "not-joined"
     assert writer.y("1", b"\x00")["code"] == "not-joined"
-    assert _rows(elsewhere) == 1
+    assert stored_rows(elsewhere) == 1
     writer.close()
 
 
@@ -265,9 +254,9 @@ def test_a_flood_is_cut_off_without_affecting_others(app: Flask, monkeypatch: py
     acks = [flooder.y(document.id, crdt.update_message(edit(doc, "x" * (n + 1)))) for n in range(30)]
     assert all(a == {"ok": True} for a in acks[:5])
     assert all(a["code"] == "rate-limited" for a in acks[5:])
-    assert _rows(document) == 5
+    assert stored_rows(document) == 5
     assert calm.y(document.id, crdt.update_message(edit(client_doc(document.id), "calme"))) == {"ok": True}
-    assert _rows(document) == 6
+    assert stored_rows(document) == 6
     flooder.close()
     calm.close()
 
@@ -304,7 +293,7 @@ def test_signing_out_everywhere_stops_an_editor_already_joined(app: Flask) -> No
     db.session.commit()
     ack = browser.y(document.id, crdt.update_message(edit(client_doc(document.id), "après coup")))
     assert ack["ok"] is False and ack["code"] == "forbidden"
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
     browser.close()
 
 
@@ -376,6 +365,6 @@ def test_the_sweep_rechecks_every_joined_connection_at_once(
         assert ack["ok"] is False and ack["code"] == "forbidden"
     for browser in (browsers[2], browsers[4]):  # a co-author; a co-author whose ban was lifted
         assert browser.y(document.id, crdt.update_message(edit(client_doc(document.id), "co-autrice")))["ok"]
-    assert _rows(document) == 4  # the starting text, "avant" and the two co-authors' edits
+    assert stored_rows(document) == 4  # the starting text, "avant" and the two co-authors' edits
     for browser in browsers:
         browser.close()

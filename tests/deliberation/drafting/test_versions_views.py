@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from civic.accounts.models import User
 from civic.deliberation.drafting import permissions, services
@@ -15,7 +15,7 @@ from civic.deliberation.drafting.models import Document, DocumentUpdate, Documen
 from civic.extensions import db
 from civic.timestamps import utcnow
 from tests.conftest import csrf_token, html_text, post_form, sign_in
-from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit
+from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit, stored_rows
 from tests.factories import make_document, make_user
 
 
@@ -43,16 +43,6 @@ def _versions(document: Document) -> list[tuple[int, str, str]]:
             .order_by(DocumentVersion.number)
         )
     ]
-
-
-def _rows(document: Document) -> int:
-    db.session.rollback()
-    return int(
-        db.session.scalar(
-            select(func.count(DocumentUpdate.id)).where(DocumentUpdate.document_id == document.id)
-        )
-        or 0
-    )
 
 
 def _three_versions(moderator: User, document: Document) -> None:
@@ -292,11 +282,11 @@ def test_restore_by_role_and_mode(
         sign_in(client, moderator.email if who == "moderator" else make_user().email)
     document.mode = mode
     db.session.commit()
-    rows = _rows(document)
+    rows = stored_rows(document)
     assert _restore(client, document) == status
     db.session.expire_all()
     assert services.current_text(document)[0] == ("Version un." if restored else "Version deux.")
-    assert _rows(document) == rows + (1 if restored else 0)
+    assert stored_rows(document) == rows + (1 if restored else 0)
     assert len(_versions(document)) == (2 if restored else 1)
 
 
@@ -314,7 +304,7 @@ def test_restoring_an_unknown_version_is_a_404(app: Flask, client: FlaskClient) 
     moderator, document = _setup()
     sign_in(client, moderator.email)
     assert _restore(client, document, 4) == 404
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
 
 
 def test_restoring_the_current_text_is_a_409_with_a_message(app: Flask, client: FlaskClient) -> None:

@@ -7,15 +7,15 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
 from civic.deliberation.drafting import services
-from civic.deliberation.drafting.models import Document, DocumentUpdate
+from civic.deliberation.drafting.models import Document
 from civic.extensions import db
 from tests.conftest import html_text, post_form, sign_in
-from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit
+from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit, stored_rows
 from tests.factories import make_document, make_user
 
 
@@ -33,16 +33,6 @@ def _base(page: str) -> str:
     match = re.search(r'<input type="hidden" name="base" value="(\d+)">', page)
     assert match, "no base on the page"
     return match.group(1)
-
-
-def _rows(document: Document) -> int:
-    db.session.rollback()
-    return int(
-        db.session.scalar(
-            select(func.count(DocumentUpdate.id)).where(DocumentUpdate.document_id == document.id)
-        )
-        or 0
-    )
 
 
 def test_the_documents_list_shows_documents_and_the_create_link_to_moderators(
@@ -146,7 +136,7 @@ def test_a_missing_or_forged_base_is_refused_and_the_text_kept(
     response = post_form(client, _url(document), {"text": "Mon texte à garder", "base": base})
     assert response.status_code == 422
     assert "Mon texte à garder" in html_text(response)
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
 
 
 def test_an_oversized_text_is_refused_and_kept(
@@ -160,7 +150,7 @@ def test_an_oversized_text_is_refused_and_kept(
     response = post_form(client, _url(document), {"text": long_text, "base": base})
     assert response.status_code == 413
     assert long_text.strip() in html_text(response)
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
 
 
 def test_the_form_needs_its_csrf_token(app: Flask, client: FlaskClient) -> None:
@@ -168,7 +158,7 @@ def test_the_form_needs_its_csrf_token(app: Flask, client: FlaskClient) -> None:
     sign_in(client, make_user().email)
     response = client.post(_url(document), data={"text": "X", "base": "1"})
     assert response.status_code == 400
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
 
 
 @pytest.mark.parametrize("mode", ["suggest", "final"])
@@ -177,7 +167,7 @@ def test_non_editors_cannot_post_text(app: Flask, client: FlaskClient, mode: str
     sign_in(client, make_user().email)
     response = post_form(client, _url(document), {"text": "X", "base": "1"})
     assert response.status_code == 403
-    assert _rows(document) == 1
+    assert stored_rows(document) == 1
 
 
 def test_a_moderator_changes_the_mode_and_names_co_authors(app: Flask, client: FlaskClient) -> None:
