@@ -7,6 +7,7 @@ than the shown depth are behind a "continue this thread" link to the comment's o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -160,6 +161,12 @@ def _context_of(comment: Comment) -> tuple[Thread, Consultation]:
     if thread is None or consultation is None:
         raise NotFound()
     return thread, consultation
+
+
+def thread_view_for(thread: Thread, user: User | None, args: Mapping[str, str]) -> ThreadView:
+    """The page of a discussion a page's query string asks for (`?sort=…&page=…`; bad values: defaults)."""
+    page = args.get("page", "1")
+    return thread_view(thread, user, args.get("sort", "oldest"), int(page) if page.isdigit() else 1)
 
 
 def thread_view(thread: Thread, user: User | None, sort: str = "oldest", page: int = 1) -> ThreadView:

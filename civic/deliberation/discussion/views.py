@@ -68,9 +68,7 @@ def consultation_thread(slug: str) -> ResponseReturnValue:
     user = current_participant()
     consultation = get_consultation(slug, user)
     thread = services.thread_for(consultation, "consultation", consultation.id)
-    view = queries.thread_view(
-        thread, user, request.args.get("sort", "oldest"), request.args.get("page", 1, type=int) or 1
-    )
+    view = queries.thread_view_for(thread, user, request.args)
     return render_template(
         "discussion/consultation.html",
         consultation=consultation,

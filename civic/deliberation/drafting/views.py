@@ -98,9 +98,7 @@ def _show(
     if manage and settings is None:
         settings = SettingsForm(formdata=None, obj=document)
     thread = discussion.thread_for(consultation, "document", document.id)
-    thread_view = discussion_queries.thread_view(
-        thread, user, request.args.get("sort", "oldest"), request.args.get("page", 1, type=int) or 1
-    )
+    thread_view = discussion_queries.thread_view_for(thread, user, request.args)
     return render_template(
         "drafting/show.html",
         consultation=consultation,

@@ -177,9 +177,7 @@ def show(slug: str, proposal_id: int) -> ResponseReturnValue:
     thread_view = None
     if proposal.state != Proposal.DRAFT:
         thread = discussion.thread_for(consultation, "proposal", proposal.id, owner_id=proposal.author_id)
-        thread_view = discussion_queries.thread_view(
-            thread, user, request.args.get("sort", "oldest"), request.args.get("page", 1, type=int) or 1
-        )
+        thread_view = discussion_queries.thread_view_for(thread, user, request.args)
     threshold = consultation.support_threshold
     return render_template(
         "proposals/show.html",

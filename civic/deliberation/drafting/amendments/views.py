@@ -132,9 +132,7 @@ def _amendment_page(
             text[end : end + CONTEXT] + ("…" if len(text) > end + CONTEXT else ""),
         )
     thread = discussion.thread_for(consultation, "amendment", amendment.id, owner_id=amendment.author_id)
-    thread_view = discussion_queries.thread_view(
-        thread, user, request.args.get("sort", "oldest"), request.args.get("page", 1, type=int) or 1
-    )
+    thread_view = discussion_queries.thread_view_for(thread, user, request.args)
     polled = amendment.consent != ""
     mine = services.my_consent(user, amendment)
     return render_template(
