@@ -214,6 +214,18 @@ def test_sort_by_newest_and_most_helpful(client: FlaskClient) -> None:
     assert helpful.index("ANCIEN") < helpful.index("RÉCENT")
 
 
+@pytest.mark.parametrize("query", ["?sort=nonsense&page=abc", "?page=-3", "?page=0", "?page=999&sort="])
+def test_bad_sort_or_page_values_show_the_first_page_oldest_first(client: FlaskClient, query: str) -> None:
+    consultation = discussion_consultation()
+    thread = make_thread(consultation)
+    make_comment(thread, make_user(), "ANCIEN", minutes_ago=10)
+    make_comment(thread, make_user(), "RÉCENT", minutes_ago=1)
+    response = client.get(_page(consultation.slug) + query)
+    assert response.status_code == 200
+    page = html_text(response)
+    assert page.index("ANCIEN") < page.index("RÉCENT")
+
+
 def test_deep_replies_are_behind_continue_this_thread(client: FlaskClient) -> None:
     consultation = discussion_consultation()
     thread = make_thread(consultation)
