@@ -20,11 +20,12 @@ ONE_YEAR = 365 * 24 * 3600
 
 def select_locale() -> str:
     languages: tuple[str, ...] = current_app.config["LANGUAGES"]
-    if not has_request_context():  # CLI commands, background work: the default language
-        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    # Set for one application context (e.g. a co-drafting message: the language chosen at join).
     forced = g.get("forced_locale")
     if forced in languages:
         return str(forced)
+    if not has_request_context():  # CLI commands, background work: the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)
     cookie = request.cookies.get("lang")

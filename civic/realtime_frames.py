@@ -1,12 +1,16 @@
-"""One write per Socket.IO binary event on eventlet WebSockets (served processes only).
+"""Eventlet WebSocket I/O for Socket.IO with fewer system calls (served processes only).
 
-python-socketio sends an event carrying bytes as a text frame (`45N-[...]`, N attachments announced)
-followed by N binary frames, and Engine.IO's writer hands each frame to the WebSocket on its own: two
-`sendall` calls per reader for every relayed co-drafting batch, the largest cost of a busy room. Here
-the text frame of a binary event waits, in memory, for its announced attachments, and the frames
-leave together in one write. The attachments always follow their event in the same connection's
-queue (python-socketio queues them together), so nothing waits on a timer; every other frame is sent
-at once, as before.
+Writes: python-socketio sends an event carrying bytes as a text frame (`45N-[...]`, N attachments
+announced) followed by N binary frames, and Engine.IO's writer hands each frame to the WebSocket on its
+own: two `sendall` calls per reader for every relayed co-drafting batch, the largest cost of a busy
+room. Here the text frame of a binary event waits, in memory, for its announced attachments, and the
+frames leave together in one write. The attachments always follow their event in the same
+connection's queue (python-socketio queues them together), so nothing waits on a timer; every other
+frame is sent at once, as before.
+
+Reads: eventlet reads each frame with three `recv` calls (header, mask, payload), six per keystroke
+of a co-drafting editor, and unmasks the payload one byte at a time in Python. Here the socket is read
+in large chunks that later frames are served from, and a payload is unmasked as one integer XOR.
 """
 
 from __future__ import annotations
@@ -20,10 +24,48 @@ from engineio.async_drivers.eventlet import WebSocketWSGI
 _BINARY = re.compile(r"4[56](\d+)-")
 
 
+READ_CHUNK = 65536
+
+
+class _BufferedSocket:
+    """A socket whose recv() is served from one large read: the frames that arrived together."""
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._buffer = b""
+
+    def __getattr__(self, name: str) -> Any:  # sendall(), shutdown(), close() ... as the socket has them
+        return getattr(self._sock, name)
+
+    def recv(self, size: int) -> bytes:
+        if not self._buffer:
+            data = self._sock.recv(max(size, READ_CHUNK))
+            if len(data) <= size:
+                return bytes(data)
+            self._buffer = data
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return bytes(data)
+
+
+def unmask(data: bytes, mask: Any, length: int | None = None, offset: int = 0) -> bytes:
+    """eventlet's RFC6455WebSocket._apply_mask (same arguments), as one XOR of two integers."""
+    size = len(data) if length is None else length
+    if size <= 0:
+        return b""
+    turn = offset % 4
+    key = bytes(mask[turn:]) + bytes(mask[:turn])
+    key = (key * (size // 4 + 1))[:size]
+    mixed = int.from_bytes(data[:size], "little") ^ int.from_bytes(key, "little")
+    return mixed.to_bytes(size, "little")
+
+
 class _Coalescing:
-    """Wraps eventlet's RFC6455WebSocket for Engine.IO: send() groups a binary event's frames."""
+    """Wraps eventlet's RFC6455WebSocket for Engine.IO: send() groups a binary event's frames, and
+    frames are read from a buffered socket and unmasked at once."""
 
     def __init__(self, ws: Any) -> None:
+        ws.socket = _BufferedSocket(ws.socket)
+        ws._apply_mask = unmask  # an instance attribute: called as eventlet calls its static method
         self._ws = ws
         self._held: list[bytes] = []
         self._expected = 0

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import random
 import socket
+import threading
 from typing import Any
 
 import pytest
 
 websocket = pytest.importorskip("eventlet.websocket")
 
-from civic.realtime_frames import _Coalescing  # noqa: E402
+from civic.realtime_frames import READ_CHUNK, _Coalescing, unmask  # noqa: E402
 
 
 class CountingSocket:
     """A real socket that counts sendall() calls (each is one write to the network)."""
 
     def __init__(self, sock: socket.socket) -> None:
-        self.sock, self.writes = sock, 0
+        self.sock, self.writes, self.reads = sock, 0, 0
 
     def sendall(self, data: bytes) -> None:
         self.writes += 1
         self.sock.sendall(data)
+
+    def recv(self, size: int) -> bytes:
+        self.reads += 1
+        return self.sock.recv(size)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sock, name)
@@ -28,10 +34,11 @@ class CountingSocket:
 
 @pytest.fixture
 def pair() -> Any:
+    """(the server's wrapped WebSocket, a browser's WebSocket, the server's counted socket)."""
     server_side, client_side = socket.socketpair()
     counting = CountingSocket(server_side)
     sending = websocket.RFC6455WebSocket(counting, {}, version=13)
-    receiving = websocket.RFC6455WebSocket(client_side, {}, version=13, client=True)
+    receiving = websocket.RFC6455WebSocket(client_side, {}, version=13, client=True)  # masks its frames
     yield _Coalescing(sending), receiving, counting
     server_side.close()
     client_side.close()
@@ -86,3 +93,41 @@ def test_a_binary_ack_is_grouped_too_and_a_stray_text_frame_flushes_in_order(pai
         '451-["y",{"_placeholder":true,"num":0}]',
         "3",
     ]
+
+
+def test_unmasking_gives_what_eventlet_gives() -> None:
+    randomness = random.Random(7)
+    for _ in range(300):
+        data = randomness.randbytes(randomness.randrange(0, 70))
+        mask = tuple(randomness.randrange(256) for _ in range(4))
+        offset = randomness.randrange(0, 9)
+        length = randomness.randrange(0, len(data) + 1) if data else 0
+        expected = websocket.RFC6455WebSocket._apply_mask(data, mask, length=length, offset=offset)
+        assert unmask(data, mask, length=length, offset=offset) == expected
+        assert unmask(data, mask) == websocket.RFC6455WebSocket._apply_mask(data, mask)
+
+
+def test_masked_frames_arriving_together_are_read_in_one_call_and_intact(pair: Any) -> None:
+    ws, peer, counting = pair
+    messages: list[str | bytes] = [
+        '451-["y",7,{"_placeholder":true,"num":0}]',
+        bytes(range(256)),
+        "Été à Montréal : « ça va » ✓",
+        "3",
+    ]
+    for message in messages:
+        peer.send(message)
+    assert [ws.wait() for _ in messages] == messages
+    assert counting.reads == 1  # eventlet alone: three per frame (header, mask, payload)
+
+
+def test_a_frame_larger_than_a_read_is_read_whole(pair: Any) -> None:
+    ws, peer, counting = pair
+    big = random.Random(3).randbytes(3 * READ_CHUNK + 17)
+    sender = threading.Thread(target=lambda: (peer.send(big), peer.send("after")))
+    sender.start()
+    try:
+        assert ws.wait() == big
+        assert ws.wait() == "after"
+    finally:
+        sender.join(10)

@@ -29,11 +29,13 @@ return taken
 """
 
 # The Redis bucket hands a process a few tokens at once (a lease), spent locally for at most
-# LEASE_SECONDS: one Redis round trip per LEASE_TOKENS messages instead of one per message. Tokens are
-# only ever taken from the shared bucket, so a person never gets more than it grants; a lease unused
-# within LEASE_SECONDS is dropped (a person who stops typing loses at most LEASE_TOKENS - 1 tokens).
-LEASE_TOKENS = 5
-LEASE_SECONDS = 1.0
+# LEASE_SECONDS: one Redis round trip per LEASE_TOKENS messages instead of one per message (someone
+# typing 5 characters a second: one every 2 s; each cost a busy server about 0.6 ms). Tokens are only
+# ever taken from the shared bucket, so a person never gets more than it grants; a lease unused within
+# LEASE_SECONDS is dropped (a person who stops typing loses at most LEASE_TOKENS - 1 tokens, against a
+# budget of DRAFTING_RATE, 40 a second by default).
+LEASE_TOKENS = 10
+LEASE_SECONDS = 2.0
 REDIS_CONNECTIONS = 32  # per process
 
 _CLAIM_EDITOR = """
