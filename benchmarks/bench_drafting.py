@@ -21,7 +21,8 @@ the servers they measure.
 
 Printed: delivered % (for every editor, the share of the others' keystrokes in its document after a
 settling pause), acknowledged % and the time from send to acknowledgement (stored), latency from send to receipt by the others (p50 / p95 / p99 over the
---sample receivers; every receiver counts for delivery), server and client CPU seconds, and whether
+--sample receivers; every receiver counts for delivery), server, client and other CPU seconds (other:
+PostgreSQL, Redis and the rest of the machine), and whether
 every client's text and the text rebuilt from the database are the same. Also printed: how often a
 probe's fdatasync took over 100 ms on the disk meanwhile (--fsync-probe: a folder on the database's
 disk; the default temp folder is on the same disk on this VM), since a stalled fsync stalls every commit.
@@ -332,6 +333,12 @@ def cpu_of(pids: list[int]) -> float:
     return total
 
 
+def busy_cpu() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, every process) since it started."""
+    times = psutil.cpu_times()
+    return float(sum(times)) - times.idle - getattr(times, "iowait", 0.0)
+
+
 def wait_for(shared: Shared, kind: str, count: int, timeout: float) -> dict[int, Any]:
     got: dict[int, Any] = {}
     deadline = time.monotonic() + timeout
@@ -393,6 +400,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             connect_seconds = time.monotonic() - connect_started
             pids = [s.pid for s in servers]
             server_cpu, client_cpu = cpu_of(pids), cpu_of([p.pid for p in workers if p.pid])
+            machine_cpu = busy_cpu()
             load = os.getloadavg()[0]
             wall = time.monotonic()
             probe = FsyncProbe(Path(args.fsync_probe or folder))
@@ -404,6 +412,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(args.settle)
             server_cpu = cpu_of(pids) - server_cpu
             client_cpu = cpu_of([p.pid for p in workers if p.pid]) - client_cpu
+            machine_cpu = busy_cpu() - machine_cpu
             wall = time.monotonic() - wall
             probe.stop.set()
             probe.thread.join()
@@ -454,6 +463,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "server_cpu": server_cpu,
         "server_ms_per_keystroke": 1000 * server_cpu / sent if sent else float("nan"),
         "client_cpu": client_cpu,
+        # PostgreSQL, Redis, this parent and anything else running meanwhile
+        "other_cpu": machine_cpu - server_cpu - client_cpu,
+        "cores": psutil.cpu_count(),
         "wall": wall,
         "load": load,
         **probe.summary(),
@@ -491,7 +503,8 @@ def main() -> None:
     print(
         "editors {editors} processes {processes} clients {clients} nice {nice} applying on receipt {applying}: sent {sent} acked {acked} refused {refused} "
         "delivered {delivered:.2f}% latency p50 {p50:.0f} ms p95 {p95:.0f} ms p99 {p99:.0f} ms "
-        "({samples} samples); acknowledged p50 {ack_p50:.0f} ms p95 {ack_p95:.0f} ms; server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s over {wall:.1f} s "
+        "({samples} samples); acknowledged p50 {ack_p50:.0f} ms p95 {ack_p95:.0f} ms; server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s, "
+        "other CPU {other_cpu:.1f} s over {wall:.1f} s on {cores} cores "
         "(load before {load:.1f}); disk fsync over 100 ms while typing: {fsync_slow} (longest {fsync_max:.0f} ms); connect {connect:.0f} s; converged {converged}; "
         "every keystroke stored {stored_all}".format(**result)
     )

@@ -20,11 +20,20 @@ def publish(event: str, data: dict[str, Any], to: str, namespace: str = "/") -> 
 
 
 def publish_args(
-    event: str, args: tuple[Any, ...], to: str, namespace: str = "/", skip_sid: str | None = None
+    event: str,
+    args: tuple[Any, ...],
+    to: str,
+    namespace: str = "/",
+    skip_sid: str | None = None,
+    local_only: bool = False,
 ) -> None:
-    """Send an event with positional (possibly binary) arguments to a room, leaving out `skip_sid`."""
+    """Send an event with positional (possibly binary) arguments to a room, leaving out `skip_sid`.
+
+    `local_only`: to this process's connections only, not through the Redis queue (a connection this
+    process serves; or a room whose other processes are told some other way).
+    """
     # A tuple is how python-socketio sends several arguments.
-    socketio.emit(event, args, to=to, namespace=namespace, skip_sid=skip_sid)
+    socketio.emit(event, args, to=to, namespace=namespace, skip_sid=skip_sid, ignore_queue=local_only)
 
 
 def init_app(app: Flask) -> None:

@@ -95,6 +95,8 @@ class Base:
     # A busy room's relay window: DRAFTING_BATCH_MS with one sender, this from BUSY_SENDERS senders.
     DRAFTING_BATCH_BUSY_MS = int(os.environ.get("CIVIC_DRAFTING_BATCH_BUSY_MS", "100"))
     DRAFTING_BATCH_BUSY_SENDERS = int(os.environ.get("CIVIC_DRAFTING_BATCH_BUSY_SENDERS", "10"))
+    # With REDIS_URL: what one process's editors sent reaches the other processes after this long.
+    DRAFTING_LINK_MS = int(os.environ.get("CIVIC_DRAFTING_LINK_MS", "20"))
     DRAFTING_COMPACT_EVERY = int(os.environ.get("CIVIC_DRAFTING_COMPACT_EVERY", "500"))
     DRAFTING_VISIBILITY_GRACE = float(os.environ.get("CIVIC_DRAFTING_VISIBILITY_GRACE", "30"))
     DRAFTING_RECHECK_SECONDS = float(os.environ.get("CIVIC_DRAFTING_RECHECK_SECONDS", "5"))

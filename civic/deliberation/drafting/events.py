@@ -140,7 +140,8 @@ class DraftingNamespace(Namespace):
 
     def _refuse(self, document_id: Any, code: str, message: str, sid: str | None = None) -> dict[str, Any]:
         args = (document_id if isinstance(document_id, int) else None, {"code": code, "message": message})
-        realtime.publish_args("error", args, to=sid or _sid(), namespace=self.namespace)
+        # To a connection of this process: not through the Redis queue.
+        realtime.publish_args("error", args, to=sid or _sid(), namespace=self.namespace, local_only=True)
         return {"ok": False, "error": message, "code": code}
 
     def _start_sweep(self) -> None:
@@ -268,8 +269,10 @@ class DraftingNamespace(Namespace):
                 return self._awareness(document, joined, user, message.payload, sid)
             if message.kind == "step1":
                 answer, own = services.sync(document, message.payload)
-                realtime.publish_args("y", (document.id, answer), to=sid, namespace=self.namespace)
-                realtime.publish_args("y", (document.id, own), to=sid, namespace=self.namespace)
+                for reply in (answer, own):
+                    realtime.publish_args(
+                        "y", (document.id, reply), to=sid, namespace=self.namespace, local_only=True
+                    )
                 return {"ok": True}
             role = joined.role
             if message.kind == "step2" and role != permissions.EDITOR:

@@ -19,6 +19,7 @@ from pycrdt import Doc
 from civic import realtime
 from civic.deliberation.drafting import crdt
 from civic.deliberation.drafting.presence import Presence, presence_for
+from civic.deliberation.drafting.relay_link import RedisLink
 from civic.extensions import socketio
 
 NAMESPACE = "/drafting"
@@ -38,6 +39,7 @@ class LiveDocument:
     horizon: int  # every row with an id up to this one is in `doc` (from the snapshot)
     applied: set[int] = field(default_factory=set)
     state_bytes: int = 0  # an upper bound of the encoded state's size
+    text_bound: int = 0  # an upper bound of the text's size in bytes (a row adds at most its own size)
     synced_at: datetime | None = None  # database time of the last catch-up
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -52,6 +54,7 @@ class LiveDocument:
             self.doc.apply_update(data)
             self.applied.add(row_id)
             self.state_bytes += len(data)
+            self.text_bound += len(data)
 
     def text_bytes(self) -> int:
         return len(crdt.body(self.doc))
@@ -73,14 +76,30 @@ class Relay:
     """
 
     def __init__(
-        self, batch_seconds: float, busy_seconds: float | None = None, busy_senders: int = 10
+        self,
+        batch_seconds: float,
+        busy_seconds: float | None = None,
+        busy_senders: int = 10,
+        link: RedisLink | None = None,
     ) -> None:
         self.batch_seconds = batch_seconds
         self.busy_seconds = max(batch_seconds, busy_seconds if busy_seconds is not None else batch_seconds)
         self.busy_senders = max(2, busy_senders)
+        # Several processes: what this process's connections send also goes to the others through the
+        # link, which hands theirs to receive(); each batch then reaches this process's readers only.
+        self.link = link
         self._lock = threading.Lock()
         self._pending: dict[int, _Batch] = {}
         self._last_senders: dict[int, int] = {}  # senders in each room's previous batch
+
+    def listen(self) -> None:
+        """Start hearing the other processes (a process with readers of a document; once)."""
+        if self.link is not None:
+            self.link.listen(self.receive)
+
+    def receive(self, document_id: int, update: bytes | None, entries: list[crdt.AwarenessEntry]) -> None:
+        """What another process's connections sent: into this process's next batch (no sender here)."""
+        self._add(document_id, None, update=update, entries=entries)
 
     def window(self, document_id: int) -> float:
         """Seconds the next batch of this room gathers for."""
@@ -90,9 +109,13 @@ class Relay:
 
     def send_update(self, document_id: int, update: bytes, sid: str | None) -> None:
         self._add(document_id, sid, update=update)
+        if self.link is not None:
+            self.link.send(document_id, update=update)
 
     def send_awareness(self, document_id: int, entries: list[crdt.AwarenessEntry], sid: str | None) -> None:
         self._add(document_id, sid, entries=entries)
+        if self.link is not None:
+            self.link.send(document_id, entries=entries)
 
     def _add(
         self,
@@ -131,15 +154,22 @@ class Relay:
             return
         # The sender already has its own changes; when several people sent, everyone gets the merge.
         skip = next(iter(batch.senders)) if len(batch.senders) == 1 else None
-        room = document_room(document_id)
+        room, local = document_room(document_id), self.link is not None
         if batch.updates:
             merged = batch.updates[0] if len(batch.updates) == 1 else pycrdt.merge_updates(*batch.updates)
             realtime.publish_args(
-                "y", (document_id, crdt.update_message(merged)), to=room, namespace=NAMESPACE, skip_sid=skip
+                "y",
+                (document_id, crdt.update_message(merged)),
+                to=room,
+                namespace=NAMESPACE,
+                skip_sid=skip,
+                local_only=local,
             )
         if batch.awareness:
             message = crdt.encode_awareness(list(batch.awareness.values()))
-            realtime.publish_args("y", (document_id, message), to=room, namespace=NAMESPACE, skip_sid=skip)
+            realtime.publish_args(
+                "y", (document_id, message), to=room, namespace=NAMESPACE, skip_sid=skip, local_only=local
+            )
 
 
 class Workspace:
@@ -147,12 +177,24 @@ class Workspace:
 
     def __init__(self, app: Flask) -> None:
         self.documents: dict[int, LiveDocument] = {}
+        redis_url = app.config.get("REDIS_URL")
+        link = (
+            RedisLink(
+                redis_url,
+                app.config["DRAFTING_LINK_MS"] / 1000,
+                socketio.start_background_task,
+                socketio.sleep,
+            )
+            if redis_url
+            else None
+        )
         self.relay = Relay(
             app.config["DRAFTING_BATCH_MS"] / 1000,
             app.config.get("DRAFTING_BATCH_BUSY_MS", app.config["DRAFTING_BATCH_MS"]) / 1000,
             app.config.get("DRAFTING_BATCH_BUSY_SENDERS", 10),
+            link,
         )
-        self.presence: Presence = presence_for(app.config.get("REDIS_URL"))
+        self.presence: Presence = presence_for(redis_url)
         self.since_compaction: dict[int, int] = {}
         self.compacting: set[int] = set()
         self.lock = threading.Lock()

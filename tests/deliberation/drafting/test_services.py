@@ -38,9 +38,7 @@ def test_an_update_is_committed_before_it_is_relayed(app: Flask, monkeypatch: py
     _moderator, writer, document = _editor_setup()
     seen: list[tuple[str, int]] = []
 
-    def spy(
-        event: str, args: tuple[Any, ...], to: str, namespace: str = "/", skip_sid: str | None = None
-    ) -> None:
+    def spy(event: str, args: tuple[Any, ...], to: str, **_options: Any) -> None:
         # A separate connection sees only committed rows: the relay must find the row there.
         with db.engine.connect() as other:
             count = other.execute(
@@ -235,6 +233,26 @@ def test_a_full_document_refuses_growth_but_allows_deleting(
     assert _rows(document) == 1
     services.receive_update(document, writer, edit(doc, "a" * 10), "editor")
     assert services.text_at(document.id)[0] == "a" * 10
+
+
+def test_the_size_limit_falls_on_the_exact_character_when_typing_one_at_a_time(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A keystroke is checked against an upper bound of the size, measured only when the bound no longer
+    # proves the update fits: the limit must still fall exactly, again after a deletion.
+    _moderator, writer, document = _editor_setup("")
+    monkeypatch.setitem(app.config, "DRAFTING_MAX_TEXT_BYTES", 60)
+    doc = client_doc(document.id)
+    for length in range(1, 61):
+        services.receive_update(document, writer, edit(doc, "a" * length), "editor")
+    with pytest.raises(services.DocumentFull):
+        services.receive_update(document, writer, edit(crdt.copy_of(doc), "a" * 61), "editor")
+    services.receive_update(document, writer, edit(doc, "a" * 59), "editor")  # deleting is allowed
+    services.receive_update(document, writer, edit(doc, "a" * 59 + "b"), "editor")  # back to the limit
+    with pytest.raises(services.DocumentFull):
+        services.receive_update(document, writer, edit(crdt.copy_of(doc), "a" * 59 + "bc"), "editor")
+    assert services.text_at(document.id)[0] == "a" * 59 + "b"
+    assert _rows(document) == 62
 
 
 def test_an_oversized_submitted_text_is_refused(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:

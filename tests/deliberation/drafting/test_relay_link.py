@@ -1,0 +1,111 @@
+"""Between processes: one process's updates and presence reach the others' relays through Redis."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from civic import realtime
+from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting.live import Relay
+from civic.deliberation.drafting.relay_link import RedisLink, decode, encode
+from tests.conftest import TEST_REDIS_URL, service_missing
+from tests.deliberation.drafting.factories import edit
+
+
+@pytest.fixture
+def fresh_workspace() -> None:
+    """These tests need no app (overrides the package's autouse fixture)."""
+
+
+def _spawn(target: Any, *args: Any) -> None:
+    threading.Thread(target=target, args=args, daemon=True).start()
+
+
+@pytest.fixture
+def links() -> Iterator[tuple[RedisLink, RedisLink]]:
+    """Two processes' links on a channel of their own."""
+    if not TEST_REDIS_URL:
+        service_missing("the relay link tests need Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    channel = f"civic:test:relay:{secrets.token_hex(4)}"
+    pair = tuple(RedisLink(str(TEST_REDIS_URL), 0.02, _spawn, time.sleep, channel=channel) for _ in range(2))
+    yield pair  # type: ignore[misc]
+    for link in pair:
+        link.close()
+
+
+class Heard:
+    """What a process's relay was handed by the link."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, bytes | None, list[crdt.AwarenessEntry]]] = []
+        self.event = threading.Event()
+
+    def __call__(self, document_id: int, update: bytes | None, entries: list[crdt.AwarenessEntry]) -> None:
+        self.messages.append((document_id, update, entries))
+        self.event.set()
+
+
+def test_a_message_carries_an_update_and_presence_and_junk_is_refused() -> None:
+    entries = [crdt.AwarenessEntry(7, 3, {"user": {"name": "Léa"}}), crdt.AwarenessEntry(8, 2, None)]
+    assert decode(encode("host-a", 12, b"\x01\x02", entries)) == ("host-a", 12, b"\x01\x02", entries)
+    assert decode(encode("host-a", 12, None, [])) == ("host-a", 12, None, [])
+    for junk in (b"", b"not json", b"[]", b'{"host": "a"}', b'{"host": "a", "document": "12"}',
+                 b'{"host": "a", "document": 1, "update": "***"}',
+                 b'{"host": "a", "document": 1, "awareness": "AAEC"}'):  # fmt: skip
+        with pytest.raises(ValueError):
+            decode(junk)
+
+
+def test_what_one_process_sends_reaches_the_other_merged_and_not_itself(
+    links: tuple[RedisLink, RedisLink],
+) -> None:
+    first, second = links
+    heard_first, heard_second = Heard(), Heard()
+    first.listen(heard_first)
+    second.listen(heard_second)
+    doc = crdt.doc_from()
+    first.send(5, update=edit(doc, "Un"))
+    first.send(5, update=edit(doc, "Un deux"))
+    first.send(5, entries=[crdt.AwarenessEntry(41, 1, {"user": {"name": "Léa"}})])
+    first.send(5, entries=[crdt.AwarenessEntry(41, 2, {"user": {"name": "Léa", "cursor": 3}})])
+    assert heard_second.event.wait(5)
+    time.sleep(0.1)  # anything else would have arrived by now
+    # One message for what was sent within the window: the updates merged, the newest presence.
+    [(document_id, update, entries)] = heard_second.messages
+    assert document_id == 5 and update is not None
+    assert crdt.text_of(crdt.doc_from(update)) == "Un deux"
+    assert entries == [crdt.AwarenessEntry(41, 2, {"user": {"name": "Léa", "cursor": 3}})]
+    assert heard_first.messages == []  # a process does not hear itself
+
+
+def test_a_relay_with_a_link_sends_its_batches_to_this_process_only_and_takes_the_others(
+    app: Flask, links: tuple[RedisLink, RedisLink], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = links
+    sent: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(realtime, "publish_args", lambda event, args, **kw: sent.append((event, args, kw)))
+    here, there = Relay(0.05, link=first), Relay(0.05, link=second)
+    here.listen()
+    there.listen()
+    doc = crdt.doc_from()
+    here.send_update(9, edit(doc, "Bonjour"), "sid-a")
+    deadline = time.monotonic() + 5
+    while len(sent) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    # This process's readers, except the sender; the other process's readers, all of them: each
+    # through its own process only (not Socket.IO's queue, which would deliver it twice).
+    assert sorted((kw["skip_sid"] or "", kw["local_only"]) for _event, _args, kw in sent) == [
+        ("", True),
+        ("sid-a", True),
+    ]
+    for event, (document_id, message), kw in sent:
+        assert event == "y" and document_id == 9 and kw["to"] == "document:9"
+        assert crdt.text_of(crdt.doc_from(crdt.parse_message(message).payload)) == "Bonjour"
