@@ -269,7 +269,9 @@ class DraftingNamespace(Namespace):
                 return self._awareness(document, joined, user, message.payload, sid)
             if message.kind == "step1":
                 answer, own = services.sync(document, message.payload)
-                for reply in (answer, own):
+                # Then who is here already, so that a newcomer sees them at once.
+                here = services.presence_message(document.id)
+                for reply in (answer, own, *([here] if here else [])):
                     realtime.publish_args(
                         "y", (document.id, reply), to=sid, namespace=self.namespace, local_only=True
                     )

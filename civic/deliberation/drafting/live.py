@@ -8,6 +8,7 @@ window are merged into one message (merge_updates over a handful of updates is c
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from civic.deliberation.drafting.relay_link import RedisLink
 from civic.extensions import socketio
 
 NAMESPACE = "/drafting"
+PRESENCE_SECONDS = 30.0  # a client's presence not renewed for this long is gone (as in y-protocols)
 
 
 def document_room(document_id: int) -> str:
@@ -91,6 +93,9 @@ class Relay:
         self._lock = threading.Lock()
         self._pending: dict[int, _Batch] = {}
         self._last_senders: dict[int, int] = {}  # senders in each room's previous batch
+        # The newest presence of each client of each document, from here and (through the link) from
+        # the other processes, with when it came: a newcomer is sent it after its sync.
+        self._present: dict[int, dict[int, tuple[crdt.AwarenessEntry, float]]] = {}
 
     def listen(self) -> None:
         """Start hearing the other processes (a process with readers of a document; once)."""
@@ -135,11 +140,45 @@ class Relay:
                 known = batch.awareness.get(entry.client_id)
                 if known is None or known.clock <= entry.clock:
                     batch.awareness[entry.client_id] = entry
+            if entries:
+                self._remember(document_id, entries)
             batch.senders.add(sid)
         if self.batch_seconds <= 0:
             self.flush(document_id)
         elif first:
             socketio.start_background_task(self._flush_later, document_id, self.window(document_id))
+
+    def _remember(self, document_id: int, entries: list[crdt.AwarenessEntry]) -> None:
+        """Keep the newest state of each client (under the lock); a state of None forgets it."""
+        known = self._present.setdefault(document_id, {})
+        now = time.monotonic()
+        for entry in entries:
+            held = known.get(entry.client_id)
+            if held is not None and held[0].clock > entry.clock:
+                continue
+            if entry.state is None:
+                known.pop(entry.client_id, None)
+            else:
+                known[entry.client_id] = (entry, now)
+        if not known:
+            del self._present[document_id]
+
+    def present(self, document_id: int) -> list[crdt.AwarenessEntry]:
+        """Who is on the document now: the states announced or renewed within PRESENCE_SECONDS.
+
+        Browsers renew their state every 15 s and drop one not renewed for 30 s (y-protocols); the
+        states of a process that died unannounced fade the same way here.
+        """
+        limit = time.monotonic() - PRESENCE_SECONDS
+        with self._lock:
+            known = self._present.get(document_id, {})
+            for client in [c for c, (_entry, at) in known.items() if at < limit]:
+                del known[client]
+            return [entry for entry, _at in known.values()]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._present.clear()
 
     def _flush_later(self, document_id: int, seconds: float) -> None:
         socketio.sleep(seconds)
@@ -210,6 +249,7 @@ class Workspace:
             self.since_compaction.clear()
             self.compacting.clear()
         self.presence.clear()
+        self.relay.clear()
 
 
 def workspace(app: Any = None) -> Workspace:

@@ -993,3 +993,9 @@ def touch(document_id: int, sid: str) -> None:
 
 def relay_awareness(document_id: int, entries: list[crdt.AwarenessEntry], sid: str) -> None:
     workspace().relay.send_awareness(document_id, entries, sid)
+
+
+def presence_message(document_id: int) -> bytes | None:
+    """An awareness message with everyone's current presence on the document (None: nobody)."""
+    entries = workspace().relay.present(document_id)
+    return crdt.encode_awareness(entries) if entries else None

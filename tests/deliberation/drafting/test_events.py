@@ -12,7 +12,7 @@ from flask import Flask
 from pycrdt import Doc
 
 from civic.accounts.models import User
-from civic.deliberation.drafting import crdt, services
+from civic.deliberation.drafting import crdt, live, services
 from civic.deliberation.drafting.models import Document, DocumentUpdate
 from civic.deliberation.moderation.models import Sanction
 from civic.extensions import db, socketio
@@ -282,6 +282,38 @@ def test_presence_is_relayed_with_the_servers_name_and_removed_on_disconnect(app
     [gone] = crdt.parse_awareness(crdt.parse_message(message).payload)
     assert (gone.client_id, gone.clock, gone.state) == (4242, 4, None)
     bob.close()
+
+
+def test_a_newcomer_gets_who_is_here_after_its_sync_and_not_who_left(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _moderator, document = _setup()
+    alice, bob = Browser(app, make_user(name="Alice")), Browser(app, make_user(name="Bob"))
+    for browser, client in ((alice, 11), (bob, 12)):
+        browser.join(document)
+        state = {"user": {"name": "?", "color": "#000000"}, "cursor": None}
+        browser.y(document.id, crdt.encode_awareness([crdt.AwarenessEntry(client, 1, state)]))
+    carol = Browser(app, make_user(name="Carol"))
+    carol.join(document)
+    carol.received()
+    assert carol.y(document.id, crdt.step1(Doc())) == {"ok": True}
+    kinds = [crdt.parse_message(message) for _name, (_id, message) in carol.received()]
+    assert [m.kind for m in kinds] == ["step2", "step1", "awareness"]
+    here = {e.client_id: e.state["user"]["name"] for e in crdt.parse_awareness(kinds[2].payload) if e.state}
+    assert here == {11: "Alice", 12: "Bob"}
+    bob.close()  # leaving removes Bob's state for everyone, and from what newcomers are sent
+    dave = Browser(app, make_user())
+    dave.join(document)
+    dave.received()
+    dave.y(document.id, crdt.step1(Doc()))
+    *_sync, (_name, (_id, message)) = dave.received()
+    assert [e.client_id for e in crdt.parse_awareness(crdt.parse_message(message).payload)] == [11]
+    # A state not renewed for PRESENCE_SECONDS is gone, as in the browsers (a process that died).
+    monkeypatch.setattr(live, "PRESENCE_SECONDS", 0.0)
+    dave.y(document.id, crdt.step1(Doc()))
+    assert [crdt.parse_message(m).kind for _name, (_id, m) in dave.received()] == ["step2", "step1"]
+    for browser in (alice, carol, dave):
+        browser.close()
 
 
 def test_signing_out_everywhere_stops_an_editor_already_joined(app: Flask) -> None:

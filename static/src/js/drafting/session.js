@@ -79,8 +79,6 @@ export class DraftingSession extends Emitter {
     this.synced = false; // received the server's step 2 at least once
     this.queue = []; // local updates not yet sent
     this.inflight = null; // the batch sent, waiting for its ack
-    this.introduction = null; // timer: our presence sent again for newcomers
-    this.present = new Set(); // the others' client ids we have a presence state for
     this.generation = 0; // bumped on every disconnect: late acks of an old connection are ignored
     if (user) this.setUser(user);
 
@@ -92,21 +90,9 @@ export class DraftingSession extends Emitter {
     };
     this.onAwarenessUpdate = ({ added, updated, removed }, origin) => {
       if (!this.joined) return;
-      if (origin === REMOTE) {
-        // The server relays presence but keeps none: someone who arrives (or comes back) learns about
-        // us only when we speak again. A little random delay spreads the answers of a crowd.
-        const states = this.awareness.getStates();
-        const arrived = added.concat(updated).filter((id) => id !== this.doc.clientID && !this.present.has(id));
-        removed.forEach((id) => this.present.delete(id));
-        arrived.forEach((id) => { if (states.has(id)) this.present.add(id); });
-        if (arrived.length && !this.introduction) {
-          this.introduction = setTimeout(() => {
-            this.introduction = null;
-            if (this.joined) this.send(awarenessMessage(this.awareness, [this.doc.clientID]), () => {});
-          }, 50 + Math.random() * 450);
-        }
-        return;
-      }
+      // The server keeps everyone's presence and sends it to a newcomer after its sync: nobody has
+      // to announce themselves again when someone arrives.
+      if (origin === REMOTE) return;
       const changed = added.concat(updated, removed).filter((id) => id === this.doc.clientID);
       if (changed.length) this.send(awarenessMessage(this.awareness, changed), () => {});
     };
@@ -127,7 +113,6 @@ export class DraftingSession extends Emitter {
       // Forget their clocks too: when they speak again after we are back, their unchanged clock must
       // not look like old news.
       others.forEach((id) => this.awareness.meta.delete(id));
-      this.present.clear();
       this.fire("status", this.everJoined ? "reconnecting" : "connecting");
     };
     this.onMessage = (documentId, data) => {
