@@ -95,6 +95,8 @@ class Base:
     # A busy room's relay window: DRAFTING_BATCH_MS with one sender, this from BUSY_SENDERS senders.
     DRAFTING_BATCH_BUSY_MS = int(os.environ.get("CIVIC_DRAFTING_BATCH_BUSY_MS", "100"))
     DRAFTING_BATCH_BUSY_SENDERS = int(os.environ.get("CIVIC_DRAFTING_BATCH_BUSY_SENDERS", "10"))
+    # ... and this when the process's CPU is full (its timers fire late): fewer, larger messages.
+    DRAFTING_BATCH_CROWD_MS = int(os.environ.get("CIVIC_DRAFTING_BATCH_CROWD_MS", "150"))
     # With REDIS_URL: what one process's editors sent reaches the other processes after this long.
     DRAFTING_LINK_MS = int(os.environ.get("CIVIC_DRAFTING_LINK_MS", "20"))
     DRAFTING_COMPACT_EVERY = int(os.environ.get("CIVIC_DRAFTING_COMPACT_EVERY", "500"))

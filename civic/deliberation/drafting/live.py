@@ -24,6 +24,8 @@ from civic.deliberation.drafting.relay_link import RedisLink
 from civic.extensions import socketio
 
 NAMESPACE = "/drafting"
+# Batch timers firing this late on average (seconds) mean the process's CPU is full (see Relay.window).
+LAG_SATURATED = 0.010
 PRESENCE_SECONDS = 30.0  # a client's presence not renewed for this long is gone (as in y-protocols)
 
 
@@ -83,10 +85,15 @@ class Relay:
         busy_seconds: float | None = None,
         busy_senders: int = 10,
         link: RedisLink | None = None,
+        crowd_seconds: float | None = None,
     ) -> None:
         self.batch_seconds = batch_seconds
         self.busy_seconds = max(batch_seconds, busy_seconds if busy_seconds is not None else batch_seconds)
         self.busy_senders = max(2, busy_senders)
+        # A process whose CPU is full (its timers fire late) relays a room with several senders in
+        # wider batches: fewer, larger messages to every reader are cheaper for it and for them.
+        self.crowd_seconds = max(self.busy_seconds, crowd_seconds or self.busy_seconds)
+        self.lag = 0.0  # moving average of how late the batch timers fired, in seconds
         # Several processes: what this process's connections send also goes to the others through the
         # link, which hands theirs to receive(); each batch then reaches this process's readers only.
         self.link = link
@@ -110,7 +117,15 @@ class Relay:
         """Seconds the next batch of this room gathers for."""
         senders = self._last_senders.get(document_id, 1)
         busy = min(1.0, max(0, senders - 1) / (self.busy_senders - 1))
-        return self.batch_seconds + (self.busy_seconds - self.batch_seconds) * busy
+        window = self.batch_seconds + (self.busy_seconds - self.batch_seconds) * busy
+        if senders > 1 and self.lag > LAG_SATURATED:
+            return max(window, self.crowd_seconds)
+        return window
+
+    def _note_lag(self, late: float) -> None:
+        """Keep a moving average of how late the batch timers fire: the process's CPU is full when
+        they do (a timer waits for every green thread ready before it)."""
+        self.lag += (max(0.0, late) - self.lag) * 0.2
 
     def send_update(self, document_id: int, update: bytes, sid: str | None) -> None:
         self._add(document_id, sid, update=update)
@@ -181,7 +196,9 @@ class Relay:
             self._present.clear()
 
     def _flush_later(self, document_id: int, seconds: float) -> None:
+        due = time.monotonic() + seconds
         socketio.sleep(seconds)
+        self._note_lag(time.monotonic() - due)
         self.flush(document_id)
 
     def flush(self, document_id: int) -> None:
@@ -232,6 +249,7 @@ class Workspace:
             app.config.get("DRAFTING_BATCH_BUSY_MS", app.config["DRAFTING_BATCH_MS"]) / 1000,
             app.config.get("DRAFTING_BATCH_BUSY_SENDERS", 10),
             link,
+            app.config.get("DRAFTING_BATCH_CROWD_MS", 0) / 1000,
         )
         self.presence: Presence = presence_for(redis_url)
         self.since_compaction: dict[int, int] = {}
