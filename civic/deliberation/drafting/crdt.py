@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pycrdt
@@ -43,6 +43,28 @@ class AwarenessEntry:
     client_id: int
     clock: int
     state: dict[str, Any] | None
+
+
+@dataclass
+class Gathered:
+    """Updates and presence gathered for one message: the updates merged, the newest state per client."""
+
+    updates: list[bytes] = field(default_factory=list)
+    awareness: dict[int, AwarenessEntry] = field(default_factory=dict)
+
+    def add(self, update: bytes | None = None, entries: list[AwarenessEntry] | None = None) -> None:
+        if update is not None:
+            self.updates.append(update)
+        for entry in entries or []:
+            known = self.awareness.get(entry.client_id)
+            if known is None or known.clock <= entry.clock:
+                self.awareness[entry.client_id] = entry
+
+    def merged(self) -> bytes | None:
+        """The updates as one (None: there are none)."""
+        if not self.updates:
+            return None
+        return self.updates[0] if len(self.updates) == 1 else pycrdt.merge_updates(*self.updates)
 
 
 def _read_uint(data: bytes, pos: int) -> tuple[int, int]:

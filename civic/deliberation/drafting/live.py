@@ -7,20 +7,20 @@ window are merged into one message (merge_updates over a handful of updates is c
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import pycrdt
 from flask import Flask, current_app
 from pycrdt import Doc
 
 from civic import realtime
 from civic.deliberation.drafting import crdt
 from civic.deliberation.drafting.presence import Presence, presence_for
-from civic.deliberation.drafting.relay_link import RedisLink
+from civic.deliberation.drafting.relay_link import CHANNEL, RedisLink
 from civic.extensions import socketio
 
 NAMESPACE = "/drafting"
@@ -65,9 +65,7 @@ class LiveDocument:
 
 
 @dataclass
-class _Batch:
-    updates: list[bytes] = field(default_factory=list)
-    awareness: dict[int, crdt.AwarenessEntry] = field(default_factory=dict)
+class _Batch(crdt.Gathered):
     senders: set[str | None] = field(default_factory=set)
 
 
@@ -149,12 +147,7 @@ class Relay:
             first = batch is None
             if batch is None:
                 batch = self._pending[document_id] = _Batch()
-            if update is not None:
-                batch.updates.append(update)
-            for entry in entries or []:
-                known = batch.awareness.get(entry.client_id)
-                if known is None or known.clock <= entry.clock:
-                    batch.awareness[entry.client_id] = entry
+            batch.add(update, entries)
             if entries:
                 self._remember(document_id, entries)
             batch.senders.add(sid)
@@ -211,8 +204,8 @@ class Relay:
         # The sender already has its own changes; when several people sent, everyone gets the merge.
         skip = next(iter(batch.senders)) if len(batch.senders) == 1 else None
         room, local = document_room(document_id), self.link is not None
-        if batch.updates:
-            merged = batch.updates[0] if len(batch.updates) == 1 else pycrdt.merge_updates(*batch.updates)
+        merged = batch.merged()
+        if merged is not None:
             realtime.publish_args(
                 "y",
                 (document_id, crdt.update_message(merged)),
@@ -228,6 +221,15 @@ class Relay:
             )
 
 
+def link_channel(database_url: str) -> str:
+    """The Redis channel of the processes serving one database.
+
+    Publish/subscribe channels are shared by every database number of a Redis server: two sites (or
+    test runs) on one Redis must not hear each other's documents, whose ids are only unique per database.
+    """
+    return f"{CHANNEL}:{hashlib.sha256(database_url.encode()).hexdigest()[:16]}"
+
+
 class Workspace:
     """Per app: the documents this process holds, the relay, the presence store, compaction counters."""
 
@@ -240,6 +242,7 @@ class Workspace:
                 app.config["DRAFTING_LINK_MS"] / 1000,
                 socketio.start_background_task,
                 socketio.sleep,
+                channel=link_channel(app.config["SQLALCHEMY_DATABASE_URI"]),
             )
             if redis_url
             else None

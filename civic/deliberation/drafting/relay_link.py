@@ -18,25 +18,16 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-
-import pycrdt
 
 from civic.deliberation.drafting import crdt
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "civic:drafting:relay"
+CHANNEL = "civic:drafting:relay"  # followed by ":" and a digest of the database's address (live.py)
 
 # (document id, merged update or None, awareness entries) -> None: what another process published.
 Deliver = Callable[[int, bytes | None, list[crdt.AwarenessEntry]], None]
-
-
-@dataclass
-class _Outgoing:
-    updates: list[bytes] = field(default_factory=list)
-    awareness: dict[int, crdt.AwarenessEntry] = field(default_factory=dict)
 
 
 def encode(host: str, document_id: int, update: bytes | None, entries: list[crdt.AwarenessEntry]) -> bytes:
@@ -89,7 +80,7 @@ class RedisLink:
         self._redis = redis.Redis.from_url(url)
         self._spawn, self._sleep = spawn, sleep
         self._lock = threading.Lock()
-        self._pending: dict[int, _Outgoing] = {}
+        self._pending: dict[int, crdt.Gathered] = {}
         self._listening = False
         self._subscription: Any = None
         self._closed = False
@@ -122,13 +113,8 @@ class RedisLink:
             outgoing = self._pending.get(document_id)
             first = outgoing is None
             if outgoing is None:
-                outgoing = self._pending[document_id] = _Outgoing()
-            if update is not None:
-                outgoing.updates.append(update)
-            for entry in entries or []:
-                known = outgoing.awareness.get(entry.client_id)
-                if known is None or known.clock <= entry.clock:
-                    outgoing.awareness[entry.client_id] = entry
+                outgoing = self._pending[document_id] = crdt.Gathered()
+            outgoing.add(update, entries)
         if self.seconds <= 0:
             self.flush(document_id)
         elif first:
@@ -143,9 +129,7 @@ class RedisLink:
             outgoing = self._pending.pop(document_id, None)
         if outgoing is None:
             return
-        updates = outgoing.updates
-        merged = None if not updates else updates[0] if len(updates) == 1 else pycrdt.merge_updates(*updates)
-        data = encode(self.host, document_id, merged, list(outgoing.awareness.values()))
+        data = encode(self.host, document_id, outgoing.merged(), list(outgoing.awareness.values()))
         try:
             self._redis.publish(self.channel, data)
         except Exception:  # the rows are committed: the other processes' readers heal at their next sync

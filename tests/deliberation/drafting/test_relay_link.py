@@ -13,7 +13,7 @@ from flask import Flask
 
 from civic import realtime
 from civic.deliberation.drafting import crdt
-from civic.deliberation.drafting.live import Relay
+from civic.deliberation.drafting.live import Relay, link_channel
 from civic.deliberation.drafting.relay_link import RedisLink, decode, encode
 from tests.conftest import TEST_REDIS_URL, service_missing
 from tests.deliberation.drafting.factories import edit
@@ -109,3 +109,21 @@ def test_a_relay_with_a_link_sends_its_batches_to_this_process_only_and_takes_th
     for event, (document_id, message), kw in sent:
         assert event == "y" and document_id == 9 and kw["to"] == "document:9"
         assert crdt.text_of(crdt.doc_from(crdt.parse_message(message).payload)) == "Bonjour"
+
+
+def test_sites_sharing_one_redis_server_do_not_hear_each_other(links: tuple[RedisLink, RedisLink]) -> None:
+    first, second = links
+    # Channels span every database number of a Redis server; document ids are unique per database only.
+    assert link_channel("postgresql://db-a/civic") == link_channel("postgresql://db-a/civic")
+    assert link_channel("postgresql://db-a/civic") != link_channel("postgresql://db-b/civic")
+    elsewhere = RedisLink(str(TEST_REDIS_URL), 0.0, _spawn, time.sleep, channel=first.channel + ":other")
+    heard, heard_elsewhere = Heard(), Heard()
+    second.listen(heard)
+    elsewhere.listen(heard_elsewhere)
+    try:
+        first.send(3, update=edit(crdt.doc_from(), "Ailleurs"))
+        assert heard.event.wait(5)
+        time.sleep(0.1)
+        assert heard_elsewhere.messages == []
+    finally:
+        elsewhere.close()
