@@ -91,7 +91,12 @@ class RedisLink:
             if self._listening:
                 return
             self._listening = True
-        subscription = self._subscribe()  # before returning: nothing published from now on is missed
+        try:
+            subscription = self._subscribe()  # before returning: nothing published from now is missed
+        except Exception:  # Redis is away: the next join tries again
+            with self._lock:
+                self._listening = False
+            raise
         self._spawn(self._receive, subscription, deliver)
 
     def _subscribe(self) -> Any:

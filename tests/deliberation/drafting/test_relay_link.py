@@ -127,3 +127,12 @@ def test_sites_sharing_one_redis_server_do_not_hear_each_other(links: tuple[Redi
         assert heard_elsewhere.messages == []
     finally:
         elsewhere.close()
+
+
+def test_a_process_that_could_not_subscribe_tries_again_at_the_next_join() -> None:
+    import redis
+
+    link = RedisLink("redis://127.0.0.1:1/0", 0.02, _spawn, time.sleep)  # nothing listens on port 1
+    for _attempt in range(2):  # the second call tries again instead of believing it listens
+        with pytest.raises(redis.ConnectionError):
+            link.listen(Heard())
