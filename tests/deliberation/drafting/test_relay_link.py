@@ -30,11 +30,12 @@ def _spawn(target: Any, *args: Any) -> None:
 
 @pytest.fixture
 def links() -> Iterator[tuple[RedisLink, RedisLink]]:
-    """Two processes' links on a channel of their own."""
+    """Two processes' links on a channel of their own (gathering for 0.2 s: a loaded machine must not
+    split what a test sends at once into two messages)."""
     if not TEST_REDIS_URL:
         service_missing("the relay link tests need Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
     channel = f"civic:test:relay:{secrets.token_hex(4)}"
-    pair = tuple(RedisLink(str(TEST_REDIS_URL), 0.02, _spawn, time.sleep, channel=channel) for _ in range(2))
+    pair = tuple(RedisLink(str(TEST_REDIS_URL), 0.2, _spawn, time.sleep, channel=channel) for _ in range(2))
     yield pair  # type: ignore[misc]
     for link in pair:
         link.close()
