@@ -116,7 +116,7 @@ class AsyncEditor:
 
     def __init__(self, document_id: int, client_id: int, on_update: Any = None, defer: bool = False) -> None:
         self.document_id, self.on_update = document_id, on_update
-        # Updates received after the sync, kept to be applied after the typing (see `defer_updates`).
+        # Updates received after the sync, kept to be applied after the typing (module docstring).
         self.deferred: list[bytes] | None = [] if defer else None
         self.doc = Doc(client_id=client_id)
         self.text = self.doc.get(crdt.BODY, type=Text)
@@ -171,7 +171,8 @@ class AsyncEditor:
     def apply_deferred(self) -> None:
         for update in self.deferred or []:
             self.doc.apply_update(update)
-        self.deferred = [] if self.deferred is not None else None
+        if self.deferred:
+            self.deferred.clear()
 
     def content(self) -> str:
         return str(self.text)

@@ -185,6 +185,7 @@ class Relay:
             return [entry for entry, _at in known.values()]
 
     def clear(self) -> None:
+        """Forget the presence states held (Workspace.reset)."""
         with self._lock:
             self._present.clear()
 
