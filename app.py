@@ -5,6 +5,7 @@ and the flask command has already imported the standard library, so patching wou
 Under gunicorn, the eventlet worker patches before importing this module.
 """
 
+import gc
 import os
 import warnings
 
@@ -24,6 +25,9 @@ from civic import create_app  # noqa: E402 - must follow monkey-patching
 from civic.extensions import socketio  # noqa: E402
 
 app = create_app()
+# What start-up made (modules, the app, SQLAlchemy's mappings: ~200,000 objects) lives as long as the
+# process: frozen, the collector's full passes no longer walk it (each took 100-250 ms under load).
+gc.freeze()
 
 if SERVING:
     socketio.run(

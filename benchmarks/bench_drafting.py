@@ -8,10 +8,15 @@ It starts the real server (`python app.py`, eventlet) once per process, creates 
 consultation in its co-drafting phase and an open document with one line per editor, then forks
 --clients client processes. Each runs its editors as python-socketio AsyncClients on one asyncio loop
 (threads per connection cost the shared cores as much as the server), signs them in over HTTP, joins and
-syncs like the browser, and every editor types --rate characters a second at the end of its own line for --seconds (each keystroke
-one `update` message; editors spread over the server processes round-robin). Yjs client ids are fixed
-(BASE + editor number) so a receiver knows, from the state vector of each update it applies, whose
-keystrokes arrived; send times are shared between the client processes in shared memory.
+syncs like the browser, and every editor types --rate characters a second at the end of its own line
+for --seconds (editors spread over the server processes round-robin). Editors send as the browser's
+editor does (static/src/js/drafting/session.js): one `update` message in flight, and what is typed
+before its acknowledgement goes, merged, in the next one, so a slow server gets fewer, larger messages
+instead of a growing backlog; while the server answers within the 200 ms between keystrokes, every
+keystroke is a message of its own. --open-loop: every keystroke is sent at once on its own, whatever the
+server's pace. Yjs client ids are fixed (BASE + editor number) so a receiver knows, from the state
+vector of each update it applies, whose keystrokes arrived; typing times are shared between the client
+processes in shared memory.
 
 The --sample receivers that time latency apply every update as it arrives, as a browser does. The
 others keep what they receive and apply it after the typing, before delivery and convergence are
@@ -20,12 +25,15 @@ simulated clients applying ~20 merged updates a second each took more of the two
 the servers they measure.
 
 Printed: delivered % (for every editor, the share of the others' keystrokes in its document after a
-settling pause), acknowledged % and the time from send to acknowledgement (stored), latency from send to receipt by the others (p50 / p95 / p99 over the
---sample receivers; every receiver counts for delivery), server, client and other CPU seconds (other:
-PostgreSQL, Redis and the rest of the machine), and whether
-every client's text and the text rebuilt from the database are the same. Also printed: how often a
-probe's fdatasync took over 100 ms on the disk meanwhile (--fsync-probe: a folder on the database's
-disk; the default temp folder is on the same disk on this VM), since a stalled fsync stalls every commit.
+settling pause); keystrokes typed, messages sent, acknowledged and refused, and per keystroke the time
+from typing to the acknowledgement of the message that carried it (stored); latency from typing to
+receipt by the others (p50 / p95 / p99 over the --sample receivers; every receiver counts for
+delivery); server, client and other CPU seconds (other: PostgreSQL, Redis and the rest of the
+machine); whether every client's text and the text rebuilt from the database are the same. Also: how
+often a probe's fdatasync took over 100 ms on the disk meanwhile (--fsync-probe: a folder on the
+database's disk; the default temp folder is on the same disk on this VM), since a stalled fsync stalls
+every commit; and how long a fixed piece of pure Python takes before the run (reference loop): the
+machines this runs on differ in speed by half from one day to the next.
 """
 
 from __future__ import annotations
@@ -34,7 +42,6 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
-import functools
 import hashlib
 import heapq
 import multiprocessing as mp
@@ -45,6 +52,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import engineio  # noqa: E402
 import psutil  # noqa: E402
 import socketio  # noqa: E402
-from pycrdt import Doc, Text  # noqa: E402
+from pycrdt import Doc, Text, merge_updates  # noqa: E402
 
 from civic.deliberation.drafting import crdt  # noqa: E402
 from tests.scale import harness  # noqa: E402
@@ -62,6 +70,8 @@ from tests.scale import harness  # noqa: E402
 BASE = 1_000_000  # Yjs client id of editor i: BASE + i
 BUCKETS = 60_000  # latency histogram: 1 ms buckets up to 60 s
 LETTERS = string.ascii_lowercase
+RETRY = {"rate-limited"}  # as the browser's editor: sent again after RETRY_DELAY, not refused
+RETRY_DELAY = 1.0
 
 
 @dataclass
@@ -75,6 +85,7 @@ class Plan:
     urls: list[str]
     sample: set[int]
     defer: bool  # receivers outside the sample apply what they receive after the typing
+    one_in_flight: bool  # editors send as the browser does (AsyncEditor.enqueue); else open loop
 
 
 def marker(i: int) -> str:
@@ -114,7 +125,14 @@ class AsyncEditor:
     python-socketio client) cost the machine's two cores about as much CPU as the server itself.
     """
 
-    def __init__(self, document_id: int, client_id: int, on_update: Any = None, defer: bool = False) -> None:
+    def __init__(
+        self,
+        document_id: int,
+        client_id: int,
+        on_update: Any = None,
+        defer: bool = False,
+        one_in_flight: bool = True,
+    ) -> None:
         self.document_id, self.on_update = document_id, on_update
         # Updates received after the sync, kept to be applied after the typing (module docstring).
         self.deferred: list[bytes] | None = [] if defer else None
@@ -125,7 +143,14 @@ class AsyncEditor:
         self.errors: list[Any] = []
         self.sio = _Client(reconnection=False)
         self.sio.on("y", self._on_y, namespace=harness.NS)
-        self.sio.on("error", lambda *args: self.errors.append(args), namespace=harness.NS)
+        self.sio.on("error", self._on_error, namespace=harness.NS)
+        self.one_in_flight = one_in_flight
+        self.queue: list[bytes] = []  # typed, not yet sent
+        self.typed: list[float] = []  # when each queued keystroke was typed
+        self.inflight = False
+        self.batches = 0
+        self.retried = 0
+        self.sending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
 
     async def start(self, url: str, cookie: str) -> str:
         """Connect, join, send step 1 and wait for the server's step 2; return the role."""
@@ -145,6 +170,45 @@ class AsyncEditor:
 
     async def send(self, message: bytes, callback: Any = None) -> None:
         await self.sio.emit("y", (self.document_id, message), namespace=harness.NS, callback=callback)
+
+    def enqueue(self, update: bytes, typed_at: float, answered: Callable[[list[float], bool], None]) -> None:
+        """Send a keystroke's update as the browser's editor does (static/src/js/drafting/session.js):
+        one batch in flight; what is typed before its acknowledgement is merged into the next batch,
+        and a batch refused for a moment (rate-limited) goes again after RETRY_DELAY. Open loop
+        (--open-loop): every keystroke is sent at once on its own, acknowledged or not."""
+        self.queue.append(update)
+        self.typed.append(typed_at)
+        self._flush(answered)
+
+    def _flush(self, answered: Callable[[list[float], bool], None]) -> None:
+        if not self.queue or (self.inflight and self.one_in_flight):
+            return
+        updates, typed = self.queue, self.typed
+        self.queue, self.typed = [], []
+        update = updates[0] if len(updates) == 1 else merge_updates(*updates)
+        self.inflight = True
+        self.batches += 1
+
+        def acknowledged(*args: Any) -> None:
+            self.inflight = False
+            ok = bool(args) and bool(args[0].get("ok"))
+            if not ok and self.one_in_flight and args and args[0].get("code") in RETRY:
+                self.queue[:0], self.typed[:0] = [update], typed
+                asyncio.get_running_loop().call_later(RETRY_DELAY, self._flush, answered)
+                return
+            answered(typed, ok)
+            self._flush(answered)
+
+        task = asyncio.ensure_future(self.send(crdt.update_message(update), acknowledged))
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
+
+    def _on_error(self, *args: Any) -> None:
+        error = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+        if self.one_in_flight and error.get("code") in RETRY:
+            self.retried += 1  # its batch goes again (enqueue)
+        else:
+            self.errors.append(args)
 
     def _on_y(self, document_id: int, data: bytes) -> None:
         received_at = time.time()
@@ -215,7 +279,11 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
             holder: list[AsyncEditor] = []
             timed = i in plan.sample
             editor = AsyncEditor(
-                plan.document_id, BASE + i, measure(i, holder) if timed else None, plan.defer and not timed
+                plan.document_id,
+                BASE + i,
+                measure(i, holder) if timed else None,
+                plan.defer and not timed,
+                plan.one_in_flight,
             )
             holder.append(editor)
             editors[i] = editor
@@ -241,9 +309,11 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
     heapq.heapify(due)
     end = start_at + plan.seconds
 
-    def answered(sent_at: float, *args: Any) -> None:
-        acks["ok" if args and args[0].get("ok") else "refused"] += 1
-        ack_histogram[min(BUCKETS - 1, max(0, int((time.time() - sent_at) * 1000)))] += 1
+    def answered(typed: list[float], ok: bool) -> None:
+        now = time.time()
+        acks["ok" if ok else "refused"] += len(typed)
+        for typed_at in typed:
+            ack_histogram[min(BUCKETS - 1, max(0, int((now - typed_at) * 1000)))] += 1
 
     while due:
         at, i, k = heapq.heappop(due)
@@ -253,9 +323,9 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
         if pause > 0:
             await asyncio.sleep(pause)
         update = typists[i].type(LETTERS[k % 26])
-        shared.send_times[i * keystrokes + k] = sent_at = time.time()
+        shared.send_times[i * keystrokes + k] = typed_at = time.time()
         shared.sent[i] = k + 1
-        await editors[i].send(crdt.update_message(update), functools.partial(answered, sent_at))
+        editors[i].enqueue(update, typed_at, answered)
         heapq.heappush(due, (at + period, i, k + 1))
     shared.results.put(("typed", number, None))
     await loop.run_in_executor(None, shared.collect.wait)
@@ -279,6 +349,8 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
         "texts": texts,
         "acks": acks,
         "errors": sum(len(e.errors) for e in editors.values()),
+        "batches": sum(e.batches for e in editors.values()),
+        "retried": sum(e.retried for e in editors.values()),
         "cpu": time.process_time() - cpu_started,
     }
     shared.results.put(("done", number, report))
@@ -312,6 +384,20 @@ class FsyncProbe:
     def summary(self) -> dict[str, float]:
         slow = [t for t in self.times if t > 0.1]
         return {"fsync_slow": len(slow), "fsync_max": 1000 * max(self.times, default=0.0)}
+
+
+def reference_ms() -> float:
+    """Milliseconds for a fixed piece of pure Python, best of 5: how fast the cores are today."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        table: dict[int, int] = {}
+        for i in range(200_000):
+            total += i
+            table[i & 1023] = total
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def percentile(histogram: dict[int, int], share: float) -> float:
@@ -357,6 +443,7 @@ def wait_for(shared: Shared, kind: str, count: int, timeout: float) -> dict[int,
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     n = args.editors
+    reference = reference_ms()
     keystrokes = int(args.rate * args.seconds) + 2
     folder = Path(tempfile.mkdtemp(prefix="bench-drafting-"))
     admin_url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or args.database
@@ -384,7 +471,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             step = max(1, n // args.sample)
             plan = Plan(
                 n, args.rate, args.seconds, keystrokes, setup.document_id, setup.emails,
-                [s.url for s in servers], set(range(0, n, step)), not args.apply_all,
+                [s.url for s in servers], set(range(0, n, step)), not args.apply_all, not args.open_loop,
             )  # fmt: skip
             shared = Shared(n, keystrokes, args.clients)
             context = mp.get_context("fork")
@@ -446,14 +533,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     return {
         "editors": n,
+        "reference": reference,
         "applying": n if args.apply_all else len(plan.sample),
         "nice": args.server_nice,
         "processes": args.processes,
         "clients": args.clients,
         "sent": sent,
         "acked": sum(r["acks"]["ok"] for r in reports.values()),
-        "refused": sum(r["acks"]["refused"] for r in reports.values())
-        + sum(r["errors"] for r in reports.values()),
+        "refused": sum(r["acks"]["refused"] for r in reports.values()),
+        "errors": sum(r["errors"] for r in reports.values()),
+        "batches": sum(r["batches"] for r in reports.values()),
+        "retried": sum(r["retried"] for r in reports.values()),
+        "mode": "open loop" if args.open_loop else "one batch in flight",
         "delivered": 100 * delivered / expected if expected else float("nan"),
         "samples": sum(histogram.values()),
         "p50": percentile(histogram, 0.50),
@@ -485,6 +576,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--sample", type=int, default=30, help="receivers that time latency")
     parser.add_argument(
+        "--open-loop",
+        action="store_true",
+        help="every keystroke is sent at once as its own message, acknowledged or not "
+        "(default: one batch in flight per editor, as the browser's editor sends)",
+    )
+    parser.add_argument(
         "--apply-all",
         action="store_true",
         help="every receiver applies each update on receipt (default: only the --sample receivers)",
@@ -502,12 +599,13 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     result = run(parser.parse_args())
     print(
-        "editors {editors} processes {processes} clients {clients} nice {nice} applying on receipt {applying}: sent {sent} acked {acked} refused {refused} "
+        "editors {editors} processes {processes} clients {clients} nice {nice} applying on receipt {applying}, {mode}: typed {sent} in {batches} messages, acked {acked} refused {refused} "
+        "(error events {errors}, retried {retried}) "
         "delivered {delivered:.2f}% latency p50 {p50:.0f} ms p95 {p95:.0f} ms p99 {p99:.0f} ms "
         "({samples} samples); acknowledged p50 {ack_p50:.0f} ms p95 {ack_p95:.0f} ms; server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s, "
         "other CPU {other_cpu:.1f} s over {wall:.1f} s on {cores} cores "
         "(load before {load:.1f}); disk fsync over 100 ms while typing: {fsync_slow} (longest {fsync_max:.0f} ms); connect {connect:.0f} s; converged {converged}; "
-        "every keystroke stored {stored_all}".format(**result)
+        "every keystroke stored {stored_all}; reference loop {reference:.0f} ms".format(**result)
     )
 
 
