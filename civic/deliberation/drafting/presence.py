@@ -30,8 +30,8 @@ return taken
 
 # The Redis bucket hands a process a few tokens at once (a lease), spent locally for at most
 # LEASE_SECONDS: one Redis round trip per LEASE_TOKENS messages instead of one per message (someone
-# typing 5 characters a second: one every 5 s; each cost a busy server about 0.5 ms of CPU, 10 % of
-# its time at 300 editors with leases of 10 tokens for 2 s). Tokens are only ever taken from the
+# typing 5 characters a second: one every 5 s; each costs the server 0.3-0.5 ms of CPU: 7-10 % of a
+# busy one's time at 300 editors with leases of 10 tokens for 2 s). Tokens are only ever taken from the
 # shared bucket, so a person never gets more than it grants; a lease unused within LEASE_SECONDS is
 # dropped (a person who stops typing loses at most LEASE_TOKENS - 1 tokens, against a budget of
 # DRAFTING_RATE, 40 a second by default).
