@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -66,3 +67,52 @@ def test_a_failed_batch_is_refused_to_its_callers_and_the_next_one_is_stored(app
     row_id = committer.store(document.id, b"after", writer.id)
     assert _stored([row_id]) == {row_id: b"after"}
     assert db.session.scalar(select(db.func.count()).where(DocumentUpdate.data.is_(None))) == 0
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On PostgreSQL a batch is one INSERT that commits by itself: a bad row takes its batch with it.
+    writer = make_user()
+    document = make_document(drafting_consultation(), writer, "")
+    committer = services._GroupCommit(app)
+    batches: list[int] = []
+    commit = committer._commit
+    first_taken = threading.Event()
+
+    def held(connection: Any, statement: Any, batch: Any) -> None:
+        if not batches:  # the first batch waits until the next two are gathered behind it
+            first_taken.set()
+            deadline = time.monotonic() + 10
+            while len(committer.gathering.rows) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        batches.append(len(batch.rows))
+        commit(connection, statement, batch)
+
+    monkeypatch.setattr(committer, "_commit", held)
+    outcomes: dict[str, object] = {}
+    document_id, writer_id = document.id, writer.id
+
+    def type_one(name: str, data: bytes | None) -> None:
+        with app.app_context():
+            try:
+                outcomes[name] = committer.store(document_id, data, writer_id)  # type: ignore[arg-type]
+            except Exception as error:  # what its caller is told
+                outcomes[name] = error
+
+    first = threading.Thread(target=type_one, args=("first", b"first"))
+    first.start()
+    assert first_taken.wait(10)
+    others = [
+        threading.Thread(target=type_one, args=("good", b"good")),
+        threading.Thread(target=type_one, args=("bad", None)),
+    ]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(20)
+    assert batches == [1, 2]
+    assert isinstance(outcomes["first"], int) and _stored([outcomes["first"]]) == {
+        outcomes["first"]: b"first"
+    }
+    assert isinstance(outcomes["good"], Exception) and isinstance(outcomes["bad"], Exception)
+    stored = db.session.scalars(select(DocumentUpdate.data).where(DocumentUpdate.document_id == document_id))
+    assert [bytes(data) for data in stored if data in (b"first", b"good")] == [b"first"]
