@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python benchmarks/bench_drafting.py --editors 100 --rate 5 --seconds 20 [--processes 2]`
 (PostgreSQL at TEST_DATABASE_URL or DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test: a
-fresh database is created and dropped; with 2 processes Redis at --redis, default db 14).
+fresh database is created and dropped; with 2 processes, or --with-redis, Redis at --redis, default db 14).
 
 It starts the real server (`python app.py`, eventlet) once per process, creates the people, a
 consultation in its co-drafting phase and an open document with one line per editor, then forks
@@ -447,7 +447,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     keystrokes = int(args.rate * args.seconds) + 2
     folder = Path(tempfile.mkdtemp(prefix="bench-drafting-"))
     admin_url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or args.database
-    redis_url = args.redis if args.processes > 1 else None
+    redis_url = args.redis if args.processes > 1 or args.with_redis else None
     if redis_url:
         import redis
 
@@ -537,6 +537,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "applying": n if args.apply_all else len(plan.sample),
         "nice": args.server_nice,
         "processes": args.processes,
+        "redis": bool(redis_url),
         "clients": args.clients,
         "sent": sent,
         "acked": sum(r["acks"]["ok"] for r in reports.values()),
@@ -597,9 +598,12 @@ def main() -> None:
     )
     parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument(
+        "--with-redis", action="store_true", help="one process with Redis too (rate limit, presence, queue)"
+    )
     result = run(parser.parse_args())
     print(
-        "editors {editors} processes {processes} clients {clients} nice {nice} applying on receipt {applying}, {mode}: typed {sent} in {batches} messages, acked {acked} refused {refused} "
+        "editors {editors} processes {processes} redis {redis} clients {clients} nice {nice} applying on receipt {applying}, {mode}: typed {sent} in {batches} messages, acked {acked} refused {refused} "
         "(error events {errors}, retried {retried}) "
         "delivered {delivered:.2f}% latency p50 {p50:.0f} ms p95 {p95:.0f} ms p99 {p99:.0f} ms "
         "({samples} samples); acknowledged p50 {ack_p50:.0f} ms p95 {ack_p95:.0f} ms; server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s, "

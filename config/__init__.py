@@ -92,7 +92,8 @@ class Base:
     DRAFTING_RATE = float(os.environ.get("CIVIC_DRAFTING_RATE", "40"))
     DRAFTING_BURST = float(os.environ.get("CIVIC_DRAFTING_BURST", "200"))
     DRAFTING_BATCH_MS = int(os.environ.get("CIVIC_DRAFTING_BATCH_MS", "50"))
-    # A busy room's relay window: DRAFTING_BATCH_MS with one sender, this from BUSY_SENDERS senders.
+    # A busy room's relay window in a busy process (its timers fire late): DRAFTING_BATCH_MS with one
+    # sender, this from BUSY_SENDERS senders (docs/drafting-protocol.md#relaying).
     DRAFTING_BATCH_BUSY_MS = int(os.environ.get("CIVIC_DRAFTING_BATCH_BUSY_MS", "100"))
     DRAFTING_BATCH_BUSY_SENDERS = int(os.environ.get("CIVIC_DRAFTING_BATCH_BUSY_SENDERS", "10"))
     # ... and this when the process's CPU is full (its timers fire late): fewer, larger messages.

@@ -24,7 +24,9 @@ from civic.deliberation.drafting.relay_link import CHANNEL, RedisLink
 from civic.extensions import socketio
 
 NAMESPACE = "/drafting"
-# Batch timers firing this late on average (seconds) mean the process's CPU is full (see Relay.window).
+# How late the batch timers fire on average (seconds) says how busy the process is (see Relay.window):
+# from LAG_BUSY a busy room gets its full busy window; from LAG_SATURATED the CPU is full.
+LAG_BUSY = 0.005
 LAG_SATURATED = 0.010
 PRESENCE_SECONDS = 30.0  # a client's presence not renewed for this long is gone (as in y-protocols)
 
@@ -73,8 +75,10 @@ class Relay:
     """Send updates and presence to a document's room, merged per batch window (0: at once).
 
     Each relayed batch costs two WebSocket frames per reader (the event and its binary attachment),
-    the largest cost of a busy room. So the window widens with the number of people who sent in the
-    room's previous batch: `batch_seconds` with one sender, up to `busy_seconds` from `busy_senders`.
+    the largest cost of a busy room. So when the process gets busy the window widens with the number
+    of people who sent in the room's previous batch: `batch_seconds` with one sender, up to
+    `busy_seconds` from `busy_senders`, in proportion to how late the batch timers fire (none while
+    they are punctual: a process with CPU to spare relays at once what it can afford).
     """
 
     def __init__(
@@ -114,7 +118,7 @@ class Relay:
     def window(self, document_id: int) -> float:
         """Seconds the next batch of this room gathers for."""
         senders = self._last_senders.get(document_id, 1)
-        busy = min(1.0, max(0, senders - 1) / (self.busy_senders - 1))
+        busy = min(1.0, max(0, senders - 1) / (self.busy_senders - 1)) * min(1.0, self.lag / LAG_BUSY)
         window = self.batch_seconds + (self.busy_seconds - self.batch_seconds) * busy
         if senders > 1 and self.lag > LAG_SATURATED:
             return max(window, self.crowd_seconds)
