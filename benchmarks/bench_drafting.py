@@ -86,6 +86,7 @@ class Plan:
     sample: set[int]
     defer: bool  # receivers outside the sample apply what they receive after the typing
     one_in_flight: bool  # editors send as the browser does (AsyncEditor.enqueue); else open loop
+    deflate: bool  # connections offer permessage-deflate, as browsers do
 
 
 def marker(i: int) -> str:
@@ -132,6 +133,7 @@ class AsyncEditor:
         on_update: Any = None,
         defer: bool = False,
         one_in_flight: bool = True,
+        deflate: bool = True,
     ) -> None:
         self.document_id, self.on_update = document_id, on_update
         # Updates received after the sync, kept to be applied after the typing (module docstring).
@@ -141,7 +143,8 @@ class AsyncEditor:
         self.lock = contextlib.nullcontext()  # one thread: harness.Typist's changes need no lock
         self.synced = asyncio.Event()
         self.errors: list[Any] = []
-        self.sio = _Client(reconnection=False)
+        # Browsers offer permessage-deflate (aiohttp's "compress"), which changes what the server does.
+        self.sio = _Client(reconnection=False, websocket_extra_options={"compress": 15} if deflate else {})
         self.sio.on("y", self._on_y, namespace=harness.NS)
         self.sio.on("error", self._on_error, namespace=harness.NS)
         self.one_in_flight = one_in_flight
@@ -294,6 +297,7 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
                 measure(i, holder) if timed else None,
                 plan.defer and not timed,
                 plan.one_in_flight,
+                plan.deflate,
             )
             holder.append(editor)
             editors[i] = editor
@@ -496,6 +500,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             plan = Plan(
                 n, args.rate, args.seconds, keystrokes, setup.document_id, setup.emails,
                 [s.url for s in servers], set(range(0, n, step)), not args.apply_all, not args.open_loop,
+                not args.no_deflate,
             )  # fmt: skip
             shared = Shared(n, keystrokes, args.clients)
             context = mp.get_context("fork")
@@ -565,6 +570,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "nice": args.server_nice,
         "processes": args.processes,
         "redis": bool(redis_url),
+        "deflate": not args.no_deflate,
         "clients": args.clients,
         "sent": sent,
         "acked": sum(r["acks"]["ok"] for r in reports.values()),
@@ -628,11 +634,14 @@ def main() -> None:
     parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument(
+        "--no-deflate", action="store_true", help="connections do not offer permessage-deflate (browsers do)"
+    )
+    parser.add_argument(
         "--with-redis", action="store_true", help="one process with Redis too (rate limit, presence, queue)"
     )
     result = run(parser.parse_args())
     print(
-        "editors {editors} processes {processes} redis {redis} clients {clients} nice {nice} applying on receipt {applying}, {mode}: typed {sent} in {batches} messages, acked {acked} refused {refused} "
+        "editors {editors} processes {processes} redis {redis} deflate offered {deflate} clients {clients} nice {nice} applying on receipt {applying}, {mode}: typed {sent} in {batches} messages, acked {acked} refused {refused} "
         "(error events {errors}, retried {retried}) "
         "delivered {delivered:.2f}% latency p50 {p50:.0f} ms p95 {p95:.0f} ms p99 {p99:.0f} ms "
         "({samples} samples); acknowledged p50 {ack_p50:.0f} ms p95 {ack_p95:.0f} ms; server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s, "

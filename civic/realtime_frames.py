@@ -1,4 +1,4 @@
-"""Eventlet WebSocket I/O for Socket.IO with fewer system calls (served processes only).
+"""Eventlet WebSocket I/O for Socket.IO with fewer system calls and less deflating (served processes only).
 
 Writes: python-socketio sends an event carrying bytes as a text frame (`45N-[...]`, N attachments
 announced) followed by N binary frames, and Engine.IO's writer hands each frame to the WebSocket on its
@@ -8,6 +8,12 @@ frames leave together in one write. The attachments always follow their event in
 connection's queue (python-socketio queues them together), so nothing waits on a timer; every other
 frame is sent at once, as before.
 
+Compression: every browser offers permessage-deflate, and eventlet then deflates every frame it sends
+on that connection. Here only messages from COMPRESS_FROM characters on are deflated (a document's sync,
+a large paste); the live stream of small updates and acknowledgements goes as it is, which RFC 7692
+allows message by message (the RSV1 bit says which are compressed). Deflating them cost a busy server
+about a sixth of its CPU (benchmarks/bench_drafting.py, docs/performance.md) to save a few bytes each.
+
 Reads: eventlet reads each frame with three `recv` calls (header, mask, payload), six per keystroke
 of a co-drafting editor, and unmasks the payload one byte at a time in Python. Here the socket is read
 in large chunks that later frames are served from, and a payload is unmasked as one integer XOR.
@@ -16,6 +22,7 @@ in large chunks that later frames are served from, and a payload is unmasked as 
 from __future__ import annotations
 
 import re
+import struct
 from typing import Any
 
 from engineio.async_drivers.eventlet import WebSocketWSGI
@@ -25,6 +32,20 @@ _BINARY = re.compile(r"4[56](\d+)-")
 
 
 READ_CHUNK = 65536
+COMPRESS_FROM = 16384  # characters or bytes: smaller messages are never deflated
+
+
+def frame(message: str | bytes) -> bytes:
+    """One final, unmasked, uncompressed WebSocket frame (RFC 6455 5.2): text for str, binary for bytes."""
+    payload, opcode = (message.encode(), 0x81) if isinstance(message, str) else (bytes(message), 0x82)
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", opcode, size)
+    elif size < 65536:
+        header = struct.pack("!BBH", opcode, 126, size)
+    else:
+        header = struct.pack("!BBQ", opcode, 127, size)
+    return header + payload
 
 
 class _BufferedSocket:
@@ -60,8 +81,8 @@ def unmask(data: bytes, mask: Any, length: int | None = None, offset: int = 0) -
 
 
 class _Coalescing:
-    """Wraps eventlet's RFC6455WebSocket for Engine.IO: send() groups a binary event's frames, and
-    frames are read from a buffered socket and unmasked at once."""
+    """Wraps eventlet's RFC6455WebSocket for Engine.IO: send() groups a binary event's frames and
+    deflates only large messages, and frames are read from a buffered socket and unmasked at once."""
 
     def __init__(self, ws: Any) -> None:
         ws.socket = _BufferedSocket(ws.socket)
@@ -73,9 +94,13 @@ class _Coalescing:
     def __getattr__(self, name: str) -> Any:  # wait(), close(), the socket ... as eventlet has them
         return getattr(self._ws, name)
 
+    def _pack(self, message: str | bytes) -> bytes:
+        """The frame of a message: deflated (if the connection agreed to it) from COMPRESS_FROM on."""
+        return self._ws._pack_message(message) if len(message) >= COMPRESS_FROM else frame(message)
+
     def send(self, message: str | bytes) -> None:
         if self._expected:
-            self._held.append(self._ws._pack_message(message))
+            self._held.append(self._pack(message))
             # An attachment counts down; a text frame instead (never seen) sends what is held, in order.
             self._expected = self._expected - 1 if isinstance(message, bytes) else 0
             if not self._expected:
@@ -84,9 +109,9 @@ class _Coalescing:
             return
         match = _BINARY.match(message) if isinstance(message, str) else None
         if match is None or int(match.group(1)) == 0:
-            self._ws.send(message)
+            self._ws._send(self._pack(message))
             return
-        self._held, self._expected = [self._ws._pack_message(message)], int(match.group(1))
+        self._held, self._expected = [self._pack(message)], int(match.group(1))
 
 
 class CoalescingWebSocketWSGI(WebSocketWSGI):

@@ -11,7 +11,7 @@ import pytest
 
 websocket = pytest.importorskip("eventlet.websocket")
 
-from civic.realtime_frames import READ_CHUNK, _Coalescing, unmask  # noqa: E402
+from civic.realtime_frames import COMPRESS_FROM, READ_CHUNK, _Coalescing, frame, unmask  # noqa: E402
 
 
 class CountingSocket:
@@ -19,9 +19,11 @@ class CountingSocket:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock, self.writes, self.reads = sock, 0, 0
+        self.sent: list[bytes] = []
 
     def sendall(self, data: bytes) -> None:
         self.writes += 1
+        self.sent.append(bytes(data))
         self.sock.sendall(data)
 
     def recv(self, size: int) -> bytes:
@@ -131,3 +133,54 @@ def test_a_frame_larger_than_a_read_is_read_whole(pair: Any) -> None:
         assert ws.wait() == "after"
     finally:
         sender.join(10)
+
+
+# What eventlet agrees to when a browser offers "permessage-deflate; client_max_window_bits" (all do).
+DEFLATE = {
+    "permessage-deflate": {
+        "server_no_context_takeover": False,
+        "client_no_context_takeover": False,
+        "server_max_window_bits": 15,
+        "client_max_window_bits": 15,
+    }
+}
+RSV1 = 0x40  # set on the first frame of a compressed message (RFC 7692)
+
+
+@pytest.fixture
+def deflating() -> Any:
+    """As `pair`, on a connection that agreed to permessage-deflate."""
+    server_side, client_side = socket.socketpair()
+    counting = CountingSocket(server_side)
+    sending = websocket.RFC6455WebSocket(counting, {}, version=13, extensions=DEFLATE)
+    receiving = websocket.RFC6455WebSocket(client_side, {}, version=13, client=True, extensions=DEFLATE)
+    yield _Coalescing(sending), receiving, counting
+    server_side.close()
+    client_side.close()
+
+
+def test_only_large_messages_are_deflated_and_a_browser_reads_both(deflating: Any) -> None:
+    ws, peer, counting = deflating
+    large_text = "Le numérique pour toutes et tous. " * (COMPRESS_FROM // 30)
+    large_bytes = bytes(range(256)) * (COMPRESS_FROM // 256 + 1)
+    messages: list[str | bytes] = ["3", large_text, '430[{"ok":true}]', large_bytes, "Été ✓", large_text]
+    for message in messages:
+        ws.send(message)
+    ws.send('451-["y",7,{"_placeholder":true,"num":0}]')
+    ws.send(b"\x00\x02\x01\x02")
+    compressed = [bool(data[0] & RSV1) for data in counting.sent]
+    assert compressed == [False, True, False, True, False, True, False]
+    assert len(counting.sent[1]) < len(large_text.encode()) // 4  # the large text was deflated
+    assert len(counting.sent[5]) < len(counting.sent[1])  # ... and the window carries over
+    assert [peer.wait() for _ in range(8)] == [
+        *messages,
+        '451-["y",7,{"_placeholder":true,"num":0}]',
+        b"\x00\x02\x01\x02",
+    ]
+
+
+def test_a_frame_is_what_eventlet_packs_without_compression() -> None:
+    packer = websocket.RFC6455WebSocket(None, {}, version=13)
+    for size in (0, 1, 125, 126, 127, 65535, 65536, 70000):
+        for message in ("é" * (size // 2) + "a" * (size % 2), bytes(size)):
+            assert frame(message) == packer._pack_message(message)
