@@ -72,6 +72,7 @@ BUCKETS = 60_000  # latency histogram: 1 ms buckets up to 60 s
 LETTERS = string.ascii_lowercase
 RETRY = {"rate-limited"}  # as the browser's editor: sent again after RETRY_DELAY, not refused
 RETRY_DELAY = 1.0
+AWARENESS = crdt.write_uint(crdt.AWARENESS)  # first byte of an awareness message
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Plan:
     defer: bool  # receivers outside the sample apply what they receive after the typing
     one_in_flight: bool  # editors send as the browser does (AsyncEditor.enqueue); else open loop
     deflate: bool  # connections offer permessage-deflate, as browsers do
+    cursor_every: float  # seconds between two cursor moves an editor announces (0: none)
 
 
 def marker(i: int) -> str:
@@ -153,6 +155,10 @@ class AsyncEditor:
         self.inflight = False
         self.batches = 0
         self.retried = 0
+        self.cursors = 0  # awareness messages sent (cursor positions)
+        self.presences = 0  # awareness messages received (not read)
+        self.cursor_clock = 0
+        self.presence: dict[str, Any] = {}
         self.sending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
 
     async def start(self, url: str, cookie: str) -> str:
@@ -169,7 +175,31 @@ class AsyncEditor:
             raise RuntimeError(f"join refused: {answer}")
         await self.send(crdt.step1(self.doc))
         await asyncio.wait_for(self.synced.wait(), 60)
+        person = answer.get("user") or {}
+        self.presence = {
+            "user": {"id": person.get("id"), "name": person.get("name"), "color": person.get("color")}
+        }
         return str(answer["role"])
+
+    def publish_cursor(self) -> None:
+        """Announce a new cursor position as the browser's editor does when the caret moves
+        (static/src/js/drafting/editor.js: Yjs relative positions in the awareness, sent at once).
+        Typing does not move it: a relative position names the character after the caret, which
+        stays the same while one types before it; a click, an arrow key or a selection does."""
+        self.cursor_clock += 1
+        client = self.doc.client_id
+        position = {
+            "type": None,
+            "tname": crdt.BODY,
+            "item": {"client": client, "clock": self.cursor_clock},
+            "assoc": 0,
+        }
+        state = {**self.presence, "cursor": {"anchor": position, "head": position}}
+        message = crdt.encode_awareness([crdt.AwarenessEntry(client, self.cursor_clock, state)])
+        self.cursors += 1
+        task = asyncio.ensure_future(self.send(message, lambda *args: None))
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
 
     async def send(self, message: bytes, callback: Any = None) -> None:
         await self.sio.emit("y", (self.document_id, message), namespace=harness.NS, callback=callback)
@@ -216,6 +246,11 @@ class AsyncEditor:
     def _on_y(self, document_id: int, data: bytes) -> None:
         received_at = time.time()
         if document_id != self.document_id:
+            return
+        if data[:1] == AWARENESS:
+            # Others' cursors: a browser reads them in native code on its own machine; read here in
+            # Python by every simulated editor, they took more of the shared cores than the servers.
+            self.presences += 1
             return
         if self.deferred is not None and self.synced.is_set():
             message = crdt.parse_message(data)
@@ -334,6 +369,9 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
 
     prober = asyncio.ensure_future(probe_loop())
 
+    # Keystrokes between two cursor moves of an editor (staggered between editors); 0: none.
+    cursor_every = max(1, round(plan.rate * plan.cursor_every)) if plan.cursor_every > 0 else 0
+
     def answered(typed: list[float], ok: bool) -> None:
         now = time.time()
         acks["ok" if ok else "refused"] += len(typed)
@@ -351,6 +389,8 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
         shared.send_times[i * keystrokes + k] = typed_at = time.time()
         shared.sent[i] = k + 1
         editors[i].enqueue(update, typed_at, answered)
+        if cursor_every and k % cursor_every == i % cursor_every:
+            editors[i].publish_cursor()
         heapq.heappush(due, (at + period, i, k + 1))
     await prober
     shared.results.put(("typed", number, None))
@@ -378,6 +418,8 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
         "acks": acks,
         "errors": sum(len(e.errors) for e in editors.values()),
         "batches": sum(e.batches for e in editors.values()),
+        "cursors": sum(e.cursors for e in editors.values()),
+        "presences": sum(e.presences for e in editors.values()),
         "retried": sum(e.retried for e in editors.values()),
         "cpu": time.process_time() - cpu_started,
     }
@@ -500,7 +542,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             plan = Plan(
                 n, args.rate, args.seconds, keystrokes, setup.document_id, setup.emails,
                 [s.url for s in servers], set(range(0, n, step)), not args.apply_all, not args.open_loop,
-                not args.no_deflate,
+                not args.no_deflate, args.cursor_every,
             )  # fmt: skip
             shared = Shared(n, keystrokes, args.clients)
             context = mp.get_context("fork")
@@ -571,12 +613,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "processes": args.processes,
         "redis": bool(redis_url),
         "deflate": not args.no_deflate,
+        "cursor_every": args.cursor_every,
         "clients": args.clients,
         "sent": sent,
         "acked": sum(r["acks"]["ok"] for r in reports.values()),
         "refused": sum(r["acks"]["refused"] for r in reports.values()),
         "errors": sum(r["errors"] for r in reports.values()),
         "batches": sum(r["batches"] for r in reports.values()),
+        "cursors": sum(r["cursors"] for r in reports.values()),
+        "presences": sum(r["presences"] for r in reports.values()),
         "retried": sum(r["retried"] for r in reports.values()),
         "mode": "open loop" if args.open_loop else "one batch in flight",
         "delivered": 100 * delivered / expected if expected else float("nan"),
@@ -634,6 +679,12 @@ def main() -> None:
     parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument(
+        "--cursor-every",
+        type=float,
+        default=5.0,
+        help="seconds between two cursor moves of an editor, announced as the browser does (0: none)",
+    )
+    parser.add_argument(
         "--no-deflate", action="store_true", help="connections do not offer permessage-deflate (browsers do)"
     )
     parser.add_argument(
@@ -641,7 +692,7 @@ def main() -> None:
     )
     result = run(parser.parse_args())
     print(
-        "editors {editors} processes {processes} redis {redis} deflate offered {deflate} clients {clients} nice {nice} applying on receipt {applying}, {mode}: typed {sent} in {batches} messages, acked {acked} refused {refused} "
+        "editors {editors} processes {processes} redis {redis} deflate offered {deflate} cursor moves every {cursor_every} s clients {clients} nice {nice} applying on receipt {applying}, {mode}: typed {sent} in {batches} messages and {cursors} cursor messages (presence messages received {presences}), acked {acked} refused {refused} "
         "(error events {errors}, retried {retried}) "
         "delivered {delivered:.2f}% latency p50 {p50:.0f} ms p95 {p95:.0f} ms p99 {p99:.0f} ms "
         "({samples} samples); acknowledged p50 {ack_p50:.0f} ms p95 {ack_p95:.0f} ms; server CPU {server_cpu:.1f} s ({server_ms_per_keystroke:.2f} ms per keystroke), client CPU {client_cpu:.1f} s, "

@@ -29,6 +29,10 @@ NAMESPACE = "/drafting"
 LAG_BUSY = 0.005
 LAG_SATURATED = 0.010
 PRESENCE_SECONDS = 30.0  # a client's presence not renewed for this long is gone (as in y-protocols)
+# Presence (cursor moves, arrivals) sent on its own is relayed at most this often: a cursor is drawn
+# at a Yjs relative position, which follows the text however late it comes, and every relayed batch
+# is a message to every reader.
+PRESENCE_BATCH_SECONDS = 0.25
 
 
 def document_room(document_id: int) -> str:
@@ -78,7 +82,9 @@ class Relay:
     the largest cost of a busy room. So when the process gets busy the window widens with the number
     of people who sent in the room's previous batch: `batch_seconds` with one sender, up to
     `busy_seconds` from `busy_senders`, in proportion to how late the batch timers fire (none while
-    they are punctual: a process with CPU to spare relays at once what it can afford).
+    they are punctual: a process with CPU to spare relays at once what it can afford). Presence sent
+    on its own gathers apart, for `presence_seconds` (at least the room's window): a cursor moved
+    every few seconds by each of 100 people would otherwise add a message to almost every batch.
     """
 
     def __init__(
@@ -88,8 +94,10 @@ class Relay:
         busy_senders: int = 10,
         link: RedisLink | None = None,
         crowd_seconds: float | None = None,
+        presence_seconds: float = PRESENCE_BATCH_SECONDS,
     ) -> None:
         self.batch_seconds = batch_seconds
+        self.presence_seconds = presence_seconds
         self.busy_seconds = max(batch_seconds, busy_seconds if busy_seconds is not None else batch_seconds)
         self.busy_senders = max(2, busy_senders)
         # A process whose CPU is full (its timers fire late) relays a room with several senders in
@@ -100,7 +108,7 @@ class Relay:
         # link, which hands theirs to receive(); each batch then reaches this process's readers only.
         self.link = link
         self._lock = threading.Lock()
-        self._pending: dict[int, _Batch] = {}
+        self._pending: dict[tuple[int, bool], _Batch] = {}  # (document, presence only) -> batch
         self._last_senders: dict[int, int] = {}  # senders in each room's previous batch
         # The newest presence of each client of each document, from here and (through the link) from
         # the other processes, with when it came: a newcomer is sent it after its sync.
@@ -112,8 +120,11 @@ class Relay:
             self.link.listen(self.receive)
 
     def receive(self, document_id: int, update: bytes | None, entries: list[crdt.AwarenessEntry]) -> None:
-        """What another process's connections sent: into this process's next batch (no sender here)."""
-        self._add(document_id, None, update=update, entries=entries)
+        """What another process's connections sent: into this process's next batches (no sender here)."""
+        if update is not None:
+            self._add(document_id, None, update=update)
+        if entries:
+            self._add(document_id, None, entries=entries)
 
     def window(self, document_id: int) -> float:
         """Seconds the next batch of this room gathers for."""
@@ -146,11 +157,12 @@ class Relay:
         update: bytes | None = None,
         entries: list[crdt.AwarenessEntry] | None = None,
     ) -> None:
+        presence = update is None
         with self._lock:
-            batch = self._pending.get(document_id)
+            batch = self._pending.get((document_id, presence))
             first = batch is None
             if batch is None:
-                batch = self._pending[document_id] = _Batch()
+                batch = self._pending[document_id, presence] = _Batch()
             batch.add(update, entries)
             if entries:
                 self._remember(document_id, entries)
@@ -158,7 +170,10 @@ class Relay:
         if self.batch_seconds <= 0:
             self.flush(document_id)
         elif first:
-            socketio.start_background_task(self._flush_later, document_id, self.window(document_id))
+            window = self.window(document_id)
+            if presence:
+                window = max(window, self.presence_seconds)
+            socketio.start_background_task(self._flush_later, document_id, window, presence)
 
     def _remember(self, document_id: int, entries: list[crdt.AwarenessEntry]) -> None:
         """Keep the newest state of each client (under the lock); a state of None forgets it."""
@@ -193,15 +208,20 @@ class Relay:
         with self._lock:
             self._present.clear()
 
-    def _flush_later(self, document_id: int, seconds: float) -> None:
+    def _flush_later(self, document_id: int, seconds: float, presence: bool = False) -> None:
         due = time.monotonic() + seconds
         socketio.sleep(seconds)
         self._note_lag(time.monotonic() - due)
-        self.flush(document_id)
+        self._flush(document_id, presence)
 
     def flush(self, document_id: int) -> None:
+        """Relay what this room has gathered now: updates (and the presence sent with them), presence."""
+        self._flush(document_id, False)
+        self._flush(document_id, True)
+
+    def _flush(self, document_id: int, presence: bool) -> None:
         with self._lock:
-            batch = self._pending.pop(document_id, None)
+            batch = self._pending.pop((document_id, presence), None)
             if batch is not None and batch.updates:
                 self._last_senders[document_id] = len(batch.senders)
         if batch is None:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from civic.deliberation.drafting import live
+from civic.deliberation.drafting import crdt, live
 from civic.deliberation.drafting.live import LAG_BUSY, LAG_SATURATED, Relay
 
 
@@ -43,3 +43,28 @@ def test_late_timers_are_noticed_and_punctual_ones_calm_it_down(monkeypatch: pyt
     for _ in range(30):
         relay._flush_later(1, 0.001)
     assert relay.lag < LAG_SATURATED
+
+
+def test_presence_sent_alone_gathers_apart_for_longer_and_flush_sends_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    timers: list[tuple[int, float, bool]] = []
+    sent: list[bytes] = []
+    monkeypatch.setattr(live.socketio, "start_background_task", lambda task, *args: timers.append(args))
+    monkeypatch.setattr(live.realtime, "publish_args", lambda event, args, **kwargs: sent.append(args[1]))
+    relay = Relay(0.05, 0.1, busy_senders=10, crowd_seconds=0.15, presence_seconds=0.25)
+    cursor = crdt.AwarenessEntry(7, 3, {"cursor": {"anchor": 1, "head": 1}})
+    relay.send_update(1, b"\x00\x00", "a")
+    relay.send_awareness(1, [cursor], "b")
+    relay.send_awareness(1, [crdt.AwarenessEntry(8, 1, {"cursor": None})], "c")  # same presence batch
+    assert timers == [(1, 0.05, False), (1, 0.25, True)]
+    relay.lag = LAG_SATURATED * 2
+    relay._last_senders[2] = 20
+    relay.receive(2, b"\x00\x00", [cursor])  # from another process: an update and presence
+    assert timers[2:] == [(2, 0.15, False), (2, 0.25, True)]
+    relay.flush(1)
+    assert len(sent) == 2
+    assert crdt.parse_message(sent[0]).kind == "update"
+    assert [e.client_id for e in crdt.parse_awareness(crdt.parse_message(sent[1]).payload)] == [7, 8]
+    relay._flush(2, True)  # the presence timer fires first: the update batch waits for its own
+    assert crdt.parse_message(sent[2]).kind == "awareness" and len(sent) == 3
