@@ -18,6 +18,11 @@ server's pace. Yjs client ids are fixed (BASE + editor number) so a receiver kno
 vector of each update it applies, whose keystrokes arrived; typing times are shared between the client
 processes in shared memory.
 
+Like browsers, the connections offer permessage-deflate (--no-deflate: not), and every editor moves its
+cursor every --cursor-every seconds (0: never), announced at once as an awareness message as the
+browser's editor does (typing alone does not move a Yjs relative position: AsyncEditor.publish_cursor).
+Presence received is counted, not read.
+
 The --sample receivers that time latency apply every update as it arrives, as a browser does. The
 others keep what they receive and apply it after the typing, before delivery and convergence are
 checked (--apply-all: on receipt too): a browser applies updates on its own machine, while here 300
@@ -28,7 +33,8 @@ Printed: delivered % (for every editor, the share of the others' keystrokes in i
 settling pause); keystrokes typed, messages sent, acknowledged and refused, and per keystroke the time
 from typing to the acknowledgement of the message that carried it (stored); latency from typing to
 receipt by the others (p50 / p95 / p99 over the --sample receivers; every receiver counts for
-delivery); server, client and other CPU seconds (other: PostgreSQL, Redis and the rest of the
+delivery); how late the client processes' event loops wake from a 10 ms sleep while typing (if the
+simulated clients were what delays, it shows there); server, client and other CPU seconds (other: PostgreSQL, Redis and the rest of the
 machine); whether every client's text and the text rebuilt from the database are the same. Also: how
 often a probe's fdatasync took over 100 ms on the disk meanwhile (--fsync-probe: a folder on the
 database's disk; the default temp folder is on the same disk on this VM), since a stalled fsync stalls

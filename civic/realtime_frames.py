@@ -12,7 +12,7 @@ Compression: every browser offers permessage-deflate, and eventlet then deflates
 on that connection. Here only messages from COMPRESS_FROM characters on are deflated (a document's sync,
 a large paste); the live stream of small updates and acknowledgements goes as it is, which RFC 7692
 allows message by message (the RSV1 bit says which are compressed). Deflating them cost a busy server
-about a sixth of its CPU (benchmarks/bench_drafting.py, docs/performance.md) to save a few bytes each.
+14-23 % of its CPU (benchmarks/bench_drafting.py, docs/performance.md) to save a few bytes each.
 
 Reads: eventlet reads each frame with three `recv` calls (header, mask, payload), six per keystroke
 of a co-drafting editor, and unmasks the payload one byte at a time in Python. Here the socket is read

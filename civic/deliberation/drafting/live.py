@@ -215,7 +215,7 @@ class Relay:
         self._flush(document_id, presence)
 
     def flush(self, document_id: int) -> None:
-        """Relay what this room has gathered now: updates (and the presence sent with them), presence."""
+        """Relay what this room has gathered now: its updates, then its presence."""
         self._flush(document_id, False)
         self._flush(document_id, True)
 
