@@ -9,6 +9,11 @@ from flask import Flask
 from civic.extensions import socketio
 
 
+class Compressible(bytes):
+    """Bytes worth deflating on their way to a browser that agreed to it (a document's sync): a served
+    WebSocket deflates nothing else (civic/realtime_frames.py)."""
+
+
 def room(kind: str, ident: int | str) -> str:
     """Return the Socket.IO room for one object, e.g. room("consultation", 3) -> "consultation:3"."""
     return f"{kind}:{ident}"

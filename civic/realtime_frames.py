@@ -9,10 +9,12 @@ connection's queue (python-socketio queues them together), so nothing waits on a
 frame is sent at once, as before.
 
 Compression: every browser offers permessage-deflate, and eventlet then deflates every frame it sends
-on that connection. Here only messages from COMPRESS_FROM characters on are deflated (a document's sync,
-a large paste); the live stream of small updates and acknowledgements goes as it is, which RFC 7692
-allows message by message (the RSV1 bit says which are compressed). Deflating them cost a busy server
-14-23 % of its CPU (benchmarks/bench_drafting.py, docs/performance.md) to save a few bytes each.
+on that connection, keeping a compressor (about 256 KB) per connection. Here only bytes the sender
+marked `realtime.Compressible` (a document's sync, sent to one connection) are deflated, from
+COMPRESS_FROM bytes on, each with a compressor of its own; everything else, the live stream of relayed
+updates and acknowledgements above all, goes as it is, which RFC 7692 allows message by message (the
+RSV1 bit says which are compressed). Deflating the stream cost a busy server 14-23 % of its CPU, and
+more as its batches grew past any size threshold (benchmarks/bench_drafting.py, docs/performance.md).
 
 Reads: eventlet reads each frame with three `recv` calls (header, mask, payload), six per keystroke
 of a co-drafting editor, and unmasks the payload one byte at a time in Python. Here the socket is read
@@ -23,21 +25,28 @@ from __future__ import annotations
 
 import re
 import struct
+import zlib
 from typing import Any
 
 from engineio.async_drivers.eventlet import WebSocketWSGI
+
+from civic.realtime import Compressible
 
 # Engine.IO "message" (4) carrying a Socket.IO binary event (5) or binary ack (6): 45<attachments>-...
 _BINARY = re.compile(r"4[56](\d+)-")
 
 
 READ_CHUNK = 65536
-COMPRESS_FROM = 16384  # characters or bytes: smaller messages are never deflated
+COMPRESS_FROM = 1024  # bytes: a smaller Compressible message goes as it is
+RSV1 = 0x40  # first header bit after FIN: the message is compressed (RFC 7692)
 
 
-def frame(message: str | bytes) -> bytes:
-    """One final, unmasked, uncompressed WebSocket frame (RFC 6455 5.2): text for str, binary for bytes."""
+def frame(message: str | bytes, deflated: bool = False) -> bytes:
+    """One final, unmasked WebSocket frame (RFC 6455 5.2): text for str, binary for bytes; `deflated`:
+    the payload is a compressed message's (RFC 7692)."""
     payload, opcode = (message.encode(), 0x81) if isinstance(message, str) else (bytes(message), 0x82)
+    if deflated:
+        opcode |= RSV1
     size = len(payload)
     if size < 126:
         header = struct.pack("!BB", opcode, size)
@@ -46,6 +55,15 @@ def frame(message: str | bytes) -> bytes:
     else:
         header = struct.pack("!BBQ", opcode, 127, size)
     return header + payload
+
+
+def deflate(payload: bytes, window_bits: int) -> bytes:
+    """The payload of one compressed message (RFC 7692 7.2.1), from a compressor of its own: nothing is
+    kept per connection, and a browser that keeps its context between messages reads it all the same
+    (a fresh compressor refers to nothing sent before)."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -window_bits)
+    data = compressor.compress(payload) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    return data[:-4]  # the 00 00 FF FF a sync flush ends with
 
 
 class _BufferedSocket:
@@ -82,7 +100,8 @@ def unmask(data: bytes, mask: Any, length: int | None = None, offset: int = 0) -
 
 class _Coalescing:
     """Wraps eventlet's RFC6455WebSocket for Engine.IO: send() groups a binary event's frames and
-    deflates only large messages, and frames are read from a buffered socket and unmasked at once."""
+    deflates only what is marked Compressible, and frames are read from a buffered socket and unmasked
+    at once."""
 
     def __init__(self, ws: Any) -> None:
         ws.socket = _BufferedSocket(ws.socket)
@@ -95,8 +114,12 @@ class _Coalescing:
         return getattr(self._ws, name)
 
     def _pack(self, message: str | bytes) -> bytes:
-        """The frame of a message: deflated (if the connection agreed to it) from COMPRESS_FROM on."""
-        return self._ws._pack_message(message) if len(message) >= COMPRESS_FROM else frame(message)
+        """The frame of a message: deflated if marked Compressible, large enough, and agreed to."""
+        if isinstance(message, Compressible) and len(message) >= COMPRESS_FROM:
+            agreed = self._ws.extensions.get("permessage-deflate")
+            if agreed is not None:
+                return frame(deflate(message, agreed.get("server_max_window_bits", zlib.MAX_WBITS)), True)
+        return frame(message)
 
     def send(self, message: str | bytes) -> None:
         if self._expected:

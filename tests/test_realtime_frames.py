@@ -11,7 +11,8 @@ import pytest
 
 websocket = pytest.importorskip("eventlet.websocket")
 
-from civic.realtime_frames import COMPRESS_FROM, READ_CHUNK, _Coalescing, frame, unmask  # noqa: E402
+from civic.realtime import Compressible  # noqa: E402
+from civic.realtime_frames import READ_CHUNK, _Coalescing, frame, unmask  # noqa: E402
 
 
 class CountingSocket:
@@ -136,47 +137,77 @@ def test_a_frame_larger_than_a_read_is_read_whole(pair: Any) -> None:
 
 
 # What eventlet agrees to when a browser offers "permessage-deflate; client_max_window_bits" (all do).
-DEFLATE = {
-    "permessage-deflate": {
-        "server_no_context_takeover": False,
-        "client_no_context_takeover": False,
-        "server_max_window_bits": 15,
-        "client_max_window_bits": 15,
+def agreed(window_bits: int = 15) -> dict[str, Any]:
+    return {
+        "permessage-deflate": {
+            "server_no_context_takeover": False,
+            "client_no_context_takeover": False,
+            "server_max_window_bits": window_bits,
+            "client_max_window_bits": 15,
+        }
     }
-}
+
+
 RSV1 = 0x40  # set on the first frame of a compressed message (RFC 7692)
 
 
 @pytest.fixture
 def deflating() -> Any:
-    """As `pair`, on a connection that agreed to permessage-deflate."""
-    server_side, client_side = socket.socketpair()
-    counting = CountingSocket(server_side)
-    sending = websocket.RFC6455WebSocket(counting, {}, version=13, extensions=DEFLATE)
-    receiving = websocket.RFC6455WebSocket(client_side, {}, version=13, client=True, extensions=DEFLATE)
-    yield _Coalescing(sending), receiving, counting
-    server_side.close()
-    client_side.close()
+    """As `pair`, on a connection that agreed to permessage-deflate (the browser keeps its context)."""
+    made = []
+
+    def make(window_bits: int = 15) -> Any:
+        server_side, client_side = socket.socketpair()
+        made.extend((server_side, client_side))
+        counting = CountingSocket(server_side)
+        sending = websocket.RFC6455WebSocket(counting, {}, version=13, extensions=agreed(window_bits))
+        receiving = websocket.RFC6455WebSocket(
+            client_side, {}, version=13, client=True, extensions=agreed(window_bits)
+        )
+        return _Coalescing(sending), receiving, counting
+
+    yield make
+    for sock in made:
+        sock.close()
 
 
-def test_only_large_messages_are_deflated_and_a_browser_reads_both(deflating: Any) -> None:
-    ws, peer, counting = deflating
-    large_text = "Le numérique pour toutes et tous. " * (COMPRESS_FROM // 30)
-    large_bytes = bytes(range(256)) * (COMPRESS_FROM // 256 + 1)
-    messages: list[str | bytes] = ["3", large_text, '430[{"ok":true}]', large_bytes, "Été ✓", large_text]
+def test_only_marked_messages_are_deflated_and_a_browser_reads_all(deflating: Any) -> None:
+    ws, peer, counting = deflating()
+    sync = Compressible("Le numérique pour toutes et tous. ".encode() * 200)
+    relayed = bytes(range(256)) * 80  # as large, not marked: the live stream is never deflated
+    messages: list[str | bytes] = [
+        "3",
+        '451-["y",7,{"_placeholder":true,"num":0}]',
+        sync,
+        relayed,
+        Compressible(b"\x00\x01small"),  # marked but too small to be worth it
+        "Été ✓",
+        Compressible(bytes(reversed(sync))),  # a second compressed message, from a fresh compressor
+    ]
     for message in messages:
         ws.send(message)
-    ws.send('451-["y",7,{"_placeholder":true,"num":0}]')
-    ws.send(b"\x00\x02\x01\x02")
+    assert counting.writes == 6  # the event and its attachment left together
     compressed = [bool(data[0] & RSV1) for data in counting.sent]
-    assert compressed == [False, True, False, True, False, True, False]
-    assert len(counting.sent[1]) < len(large_text.encode()) // 4  # the large text was deflated
-    assert len(counting.sent[5]) < len(counting.sent[1])  # ... and the window carries over
-    assert [peer.wait() for _ in range(8)] == [
-        *messages,
-        '451-["y",7,{"_placeholder":true,"num":0}]',
-        b"\x00\x02\x01\x02",
-    ]
+    assert compressed == [False, False, False, False, False, True]
+    event = '451-["y",7,{"_placeholder":true,"num":0}]'
+    attachment = counting.sent[1][2 + len(event) :]  # after the event's own (uncompressed) frame
+    assert attachment[0] & RSV1 and len(attachment) < len(sync) // 4
+    assert [peer.wait() for _ in messages] == messages
+
+
+def test_a_compressed_message_keeps_to_the_window_the_browser_asked_for(deflating: Any) -> None:
+    block = random.Random(5).randbytes(2000)
+    message = Compressible(block * 3)  # random, but repeated 2,000 bytes back
+    event = '451-["y",7,{"_placeholder":true,"num":0}]'
+    sizes = {}
+    for window_bits in (9, 15):  # a 512-byte window, a 32 KB one
+        ws, peer, counting = deflating(window_bits=window_bits)
+        ws.send(event)
+        ws.send(message)
+        assert [peer.wait(), peer.wait()] == [event, message]
+        sizes[window_bits] = len(counting.sent[0]) - (2 + len(event))
+    assert sizes[9] > len(message) * 0.95  # the repeats lie beyond the window: not referred to
+    assert sizes[15] < len(block) * 1.1  # within it: referred to
 
 
 def test_a_frame_is_what_eventlet_packs_without_compression() -> None:

@@ -272,8 +272,10 @@ class DraftingNamespace(Namespace):
                 # Then who is here already, so that a newcomer sees them at once.
                 here = services.presence_message(document.id)
                 for reply in (answer, own, *([here] if here else [])):
+                    # A sync can be the whole document: worth deflating for a browser on a slow link.
+                    data = realtime.Compressible(reply)
                     realtime.publish_args(
-                        "y", (document.id, reply), to=sid, namespace=self.namespace, local_only=True
+                        "y", (document.id, data), to=sid, namespace=self.namespace, local_only=True
                     )
                 return {"ok": True}
             role = joined.role
