@@ -203,7 +203,11 @@ class AsyncEditor:
         state = {**self.presence, "cursor": {"anchor": position, "head": position}}
         message = crdt.encode_awareness([crdt.AwarenessEntry(client, self.cursor_clock, state)])
         self.cursors += 1
-        task = asyncio.ensure_future(self.send(message, lambda *args: None))
+        self._send_soon(message, lambda *args: None)
+
+    def _send_soon(self, message: bytes, callback: Any) -> None:
+        """Send from synchronous code, keeping the task until it is done."""
+        task = asyncio.ensure_future(self.send(message, callback))
         self.sending.add(task)
         task.add_done_callback(self.sending.discard)
 
@@ -238,9 +242,7 @@ class AsyncEditor:
             answered(typed, ok)
             self._flush(answered)
 
-        task = asyncio.ensure_future(self.send(crdt.update_message(update), acknowledged))
-        self.sending.add(task)
-        task.add_done_callback(self.sending.discard)
+        self._send_soon(crdt.update_message(update), acknowledged)
 
     def _on_error(self, *args: Any) -> None:
         error = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}

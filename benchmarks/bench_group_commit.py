@@ -33,7 +33,6 @@ patch_psycopg()
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from civic.deliberation.drafting import services  # noqa: E402
-from civic.deliberation.drafting.models import DocumentUpdate  # noqa: E402
 from civic.extensions import db  # noqa: E402
 from civic.timestamps import utcnow  # noqa: E402
 from tests.scale import harness  # noqa: E402
@@ -43,8 +42,7 @@ def timed(
     committer: services._GroupCommit, mode: str, rows: int, batches: int, document_id: int
 ) -> tuple[float, float]:
     """Microseconds of process CPU and of wall time per batch."""
-    table = DocumentUpdate.__table__
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    statement = committer.statement()
     with db.engine.connect() as connection:
         if mode == "autocommit":
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -545,10 +545,15 @@ class _GroupCommit:
             raise batch.error
         return batch.ids[index]
 
+    @staticmethod
+    def statement() -> Insert:
+        """The INSERT of a batch's rows, their ids returned in order (used where psycopg2 is not)."""
+        table = DocumentUpdate.__table__
+        return table.insert().returning(table.c.id, sort_by_parameter_order=True)
+
     def _run(self) -> None:
         """Commit batches until none is waiting, on one connection (Core: the ORM cost more here)."""
-        table = DocumentUpdate.__table__
-        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        statement = self.statement()
         try:
             with self.app.app_context(), db.engine.connect() as connection:
                 if connection.dialect.driver == "psycopg2":
