@@ -123,8 +123,20 @@ class _InOrderEngine(engineio.AsyncClient):
 
 
 class _Client(socketio.AsyncClient):
+    closing = False
+
     def _engineio_client_class(self) -> type[engineio.AsyncClient]:
         return _InOrderEngine
+
+    async def disconnect(self) -> None:
+        # python-socketio forgets a half-received binary event when the connection drops, while its
+        # reader may still hand it the attachment (a parse error after the run): read nothing more.
+        self.closing = True
+        await super().disconnect()
+
+    async def _handle_eio_message(self, data: Any) -> None:
+        if not self.closing:
+            await super()._handle_eio_message(data)
 
 
 class AsyncEditor:
