@@ -34,12 +34,13 @@ settling pause); keystrokes typed, messages sent, acknowledged and refused, and 
 from typing to the acknowledgement of the message that carried it (stored); latency from typing to
 receipt by the others (p50 / p95 / p99 over the --sample receivers; every receiver counts for
 delivery); how late the client processes' event loops wake from a 10 ms sleep while typing (if the
-simulated clients were what delays, it shows there); server, client and other CPU seconds (other: PostgreSQL, Redis and the rest of the
-machine); whether every client's text and the text rebuilt from the database are the same. Also: how
-often a probe's fdatasync took over 100 ms on the disk meanwhile (--fsync-probe: a folder on the
-database's disk; the default temp folder is on the same disk on this VM), since a stalled fsync stalls
-every commit; and how long a fixed piece of pure Python takes before the run (reference loop): the
-machines this runs on differ in speed by half from one day to the next.
+simulated clients were what delays, it shows there); server, client and other CPU seconds (other:
+PostgreSQL, Redis and the rest of the machine); whether every client's text and the text rebuilt from
+the database are the same. Also: how often a probe's fdatasync took over 100 ms on the disk meanwhile
+(--fsync-probe: a folder on the database's disk; the default temp folder is on the same disk on this
+VM), since a stalled fsync stalls every commit; and how long a fixed piece of pure Python takes before
+the run (reference loop): the machines this runs on differ in speed from one day to the next (up to
+2.6 times, docs/performance.md).
 """
 
 from __future__ import annotations
