@@ -19,7 +19,7 @@ from civic.consultations.models import Consultation
 from civic.extensions import db
 from civic.text import render_markdown
 from civic.timestamps import utcnow
-from civic.voting import queries, services
+from civic.voting import ballots, closing, definitions, queries
 from civic.voting.models import Poll, PollOption
 
 VOTER_EMAIL = "electeur-{:02d}@example.org"
@@ -102,10 +102,10 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
 
     # The proposals the poll form would offer (published, not hidden), most supported first.
     proposals = [pid for pid, _title in queries.proposal_choices(consultation).choices[:MAX_PROPOSALS]]
-    priorities = services.create_poll(
+    priorities = definitions.create_poll(
         users["moderatrice@example.org"],
         consultation,
-        services.PollData(
+        definitions.PollData(
             question_fr="Quelles priorités pour le Plan numérique?",
             question_en="Which priorities for the Digital Plan?",
             description_fr=PRIORITIES_DESCRIPTION_FR,
@@ -125,7 +125,7 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
     near, far = list(range(2, n)) + [1, 0], [1, 0, *range(n - 1, 1, -1)]
     for voter in voters[:12]:
         base = near if rng.random() < 0.6 else far
-        services.cast_ballot(voter, priorities, consultation, _ranking(rng, base, 2.5, rng.randint(3, n)))
+        ballots.cast_ballot(voter, priorities, consultation, _ranking(rng, base, 2.5, rng.randint(3, n)))
 
     committee = _poll(
         consultation,
@@ -143,6 +143,6 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
     )
     for voter in voters:
         base = [0, 1, 2, 3, 4, 5] if rng.random() < 0.5 else [4, 2, 5, 0, 3, 1]
-        services.cast_ballot(voter, committee, consultation, _ranking(rng, base, 3.0, rng.randint(2, 5)))
-    services.close_poll(users["moderatrice@example.org"], consultation, committee)
+        ballots.cast_ballot(voter, committee, consultation, _ranking(rng, base, 3.0, rng.randint(2, 5)))
+    closing.close_poll(users["moderatrice@example.org"], consultation, committee)
     return f"2 polls, {len(proposals)} proposals as options ({len(voters)} demo voters electeur-01..{VOTERS:02d}@example.org)"

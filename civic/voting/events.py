@@ -1,6 +1,6 @@
 """The /voting Socket.IO namespace: a poll page joins its poll's room to hear the ballot count.
 
-Only counts and the chain head are ever sent (services.cast_ballot publishes them): never a ballot,
+Only counts and the chain head are ever sent (ballots.cast_ballot publishes them): never a ballot,
 never a partial result.
 """
 

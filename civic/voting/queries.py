@@ -14,7 +14,7 @@ from civic.consultations.models import Consultation
 from civic.deliberation.proposals.models import Proposal
 from civic.extensions import db
 from civic.i18n import localized
-from civic.voting import services
+from civic.voting import ballots, kinds
 from civic.voting.models import Ballot, Poll
 
 MJ_GRADES = [
@@ -138,7 +138,7 @@ def results_view(poll: Poll, document: dict[str, Any]) -> ResultsView:
     if isinstance(exhausted, str):  # an exact fraction: shown as the library wrote it
         view.counts["exhausted"] = None
         view.result = {**result, "exhausted_text": exhausted}
-    kind = services.kind_of(poll)
+    kind = kinds.kind_of(poll)
     detail = result["detail"]
     if poll.method in CONDORCET:
         view.family = "condorcet"
@@ -203,16 +203,16 @@ class AuditRow:
 
 def audit_rows(poll: Poll) -> list[AuditRow]:
     """The counted ballots, by receipt code, in words: ranks, scores or answers per option."""
-    ballots = services.counted_ballots(poll)
+    counted = ballots.counted_ballots(poll)
     voters: dict[str, str] = {}
     if poll.secrecy == "public":
         named = db_ballots_with_voters(poll)
         voters = {b.id: b.voter.display_name for b in named if b.voter is not None}
     labels = [localized(o, "label") for o in poll.options]
-    kind = services.kind_of(poll)
+    kind = kinds.kind_of(poll)
     answers = dict(CONSENT_RESPONSES)
     rows = []
-    for ballot in ballots:
+    for ballot in counted:
         choice = json.loads(ballot.choice)
         if kind == "ranked":
             marks = [(str(rank), labels[i]) for rank, i in enumerate(choice, start=1)]

@@ -20,7 +20,19 @@ from civic.consultations.models import Consultation
 from civic.consultations.services import get_consultation
 from civic.errors import CivicError, Conflict, Forbidden
 from civic.timestamps import utcnow
-from civic.voting import charts, permissions, queries, services
+from civic.voting import (
+    ballots,
+    chain,
+    charts,
+    closing,
+    definitions,
+    exports,
+    kinds,
+    permissions,
+    queries,
+    services,
+)
+from civic.voting import errors as voting_errors
 from civic.voting.forms import METHOD_LABELS, BallotForm, PollForm
 from civic.voting.models import Poll
 
@@ -42,7 +54,7 @@ def _to_local(moment: datetime) -> datetime:
 def _load(slug: str, poll_id: int) -> tuple[Consultation, Poll]:
     consultation = get_consultation(slug, current_participant())
     poll = services.get_poll(consultation, poll_id, current_participant())
-    services.count_if_due(poll)
+    closing.count_if_due(poll)
     return consultation, poll
 
 
@@ -68,7 +80,7 @@ def _poll_form(consultation: Consultation, poll: Poll | None) -> tuple[PollForm,
     form.proposal_ids.choices = [SelectChoice(pid, title) for pid, title in proposals.choices]
     if request.method == "GET":
         if poll is not None:
-            data = services.definition_of(poll)
+            data = definitions.definition_of(poll)
             for name in form.data:
                 if hasattr(data, name) and name not in ("opens_at", "closes_at"):
                     getattr(form, name).data = getattr(data, name)
@@ -82,8 +94,8 @@ def _poll_form(consultation: Consultation, poll: Poll | None) -> tuple[PollForm,
     return form, proposals
 
 
-def _definition(form: PollForm) -> services.PollData:
-    return services.PollData(
+def _definition(form: PollForm) -> definitions.PollData:
+    return definitions.PollData(
         question_fr=form.question_fr.data or "",
         question_en=form.question_en.data or "",
         description_fr=form.description_fr.data or "",
@@ -124,7 +136,7 @@ def new(slug: str) -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            poll = services.create_poll(user, consultation, _definition(form))
+            poll = definitions.create_poll(user, consultation, _definition(form))
         except CivicError as error:
             _form_errors(form, error)
             status = error.status
@@ -149,7 +161,7 @@ def edit(slug: str, poll_id: int) -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_poll(user, consultation, poll, _definition(form))
+            definitions.update_poll(user, consultation, poll, _definition(form))
         except CivicError as error:
             _form_errors(form, error)
             status = error.status
@@ -167,7 +179,7 @@ def _render_poll(
     consultation: Consultation,
     poll: Poll,
     values: dict[str, str] | None = None,
-    error: services.BallotInvalid | CivicError | None = None,
+    error: voting_errors.BallotInvalid | CivicError | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
     user = current_participant()
@@ -175,15 +187,15 @@ def _render_poll(
     form = BallotForm()
     form.nonce.data = secrets.token_urlsafe(16)
     field_errors = getattr(error, "fields", {}) if error else {}
-    general = getattr(error, "general", None) if isinstance(error, services.BallotInvalid) else None
+    general = getattr(error, "general", None) if isinstance(error, voting_errors.BallotInvalid) else None
     if error is not None and general is None:
         general = [error.message]
     return render_template(
         "voting/show.html",
         consultation=consultation,
         poll=poll,
-        kind=services.kind_of(poll),
-        scale=services.scale_of(poll),
+        kind=kinds.kind_of(poll),
+        scale=kinds.scale_of(poll),
         state=permissions.poll_state(poll, now),
         method_label=METHOD_LABELS.get(poll.method, poll.method),
         form=form,
@@ -192,10 +204,10 @@ def _render_poll(
         general_errors=general or [],
         can_cast=permissions.can_cast(user, poll, consultation, now),
         eligible=permissions.is_eligible(user, poll),
-        has_voted=services.has_voted(poll, user),
+        has_voted=ballots.has_voted(poll, user),
         can_manage=permissions.can_manage_polls(user, consultation),
         can_close=permissions.can_close_poll(user, poll, consultation),
-        head=services.head_of(poll),
+        head=chain.head_of(poll),
         mj_grades=queries.MJ_GRADES,
         responses=queries.CONSENT_RESPONSES,
     ), status
@@ -213,8 +225,8 @@ def cast(slug: str, poll_id: int) -> ResponseReturnValue:
     user = current_participant()
     values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "nonce")}
     try:
-        choice = services.read_ballot(poll, values)
-        receipt = services.cast_ballot(user, poll, consultation, choice, request.form.get("nonce", ""))
+        choice = ballots.read_ballot(poll, values)
+        receipt = ballots.cast_ballot(user, poll, consultation, choice, request.form.get("nonce", ""))
     except CivicError as error:
         return _render_poll(consultation, poll, values, error, error.status)
     # Shown once, on the next page: kept in the voter's own session until then, never in the database.
@@ -247,7 +259,7 @@ def receipt(slug: str, poll_id: int) -> ResponseReturnValue:
 @login_required
 def close(slug: str, poll_id: int) -> ResponseReturnValue:
     consultation, poll = _load(slug, poll_id)
-    services.close_poll(current_participant(), consultation, poll)
+    closing.close_poll(current_participant(), consultation, poll)
     flash(_("The poll is closed and counted."), "success")
     return redirect(url_for("voting.results", slug=slug, poll_id=poll.id))
 
@@ -284,7 +296,7 @@ def audit(slug: str, poll_id: int) -> ResponseReturnValue:
         document=document,
         rows=queries.audit_rows(poll),
         options=queries.option_views(poll),
-        formats=services.formats_of(poll),
+        formats=exports.formats_of(poll),
     )
 
 
@@ -292,7 +304,7 @@ def audit(slug: str, poll_id: int) -> ResponseReturnValue:
 def download(slug: str, poll_id: int, fmt: str) -> ResponseReturnValue:
     consultation, poll = _load(slug, poll_id)
     _published(consultation, poll)
-    text, mimetype, name = services.ballot_file(poll, fmt)
+    text, mimetype, name = exports.ballot_file(poll, fmt)
     return Response(
         text,
         mimetype=mimetype,

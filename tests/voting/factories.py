@@ -10,7 +10,7 @@ from civic.accounts.models import User
 from civic.consultations.models import Consultation
 from civic.extensions import db
 from civic.timestamps import utcnow
-from civic.voting import services
+from civic.voting import ballots, kinds
 from civic.voting.models import Poll, PollOption
 
 OPTIONS = ["Accès Internet", "Littératie numérique", "Services publics en ligne", "Logiciels libres"]
@@ -42,7 +42,7 @@ def make_poll(
         eligibility=eligibility,
         secrecy=secrecy,
         allow_changes=allow_changes,
-        max_score=services.FIXED_MAX.get(method, fields.pop("max_score", 5)),
+        max_score=kinds.FIXED_MAX.get(method, fields.pop("max_score", 5)),
         **fields,
     )
     poll.options = [
@@ -55,4 +55,4 @@ def make_poll(
 
 
 def cast(user: User, poll: Poll, consultation: Consultation, choice: list[Any], nonce: str = "") -> Any:
-    return services.cast_ballot(user, poll, consultation, choice, nonce)
+    return ballots.cast_ballot(user, poll, consultation, choice, nonce)

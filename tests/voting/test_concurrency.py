@@ -19,7 +19,7 @@ from civic.accounts.models import User
 from civic.consultations.models import Consultation
 from civic.errors import CivicError
 from civic.extensions import db
-from civic.voting import services
+from civic.voting import ballots, chain
 from civic.voting.models import Ballot, Participation, Poll
 from tests.factories import make_consultation
 from tests.voting.factories import make_poll
@@ -58,7 +58,7 @@ def _storm(app: Flask, poll_id: int, consultation_id: int, user_ids: list[int]) 
             assert user is not None and poll is not None and consultation is not None
             choice = [n % 4, (n + 1) % 4]
             try:
-                services.cast_ballot(user, poll, consultation, choice, nonce=secrets.token_hex(8))
+                ballots.cast_ballot(user, poll, consultation, choice, nonce=secrets.token_hex(8))
                 result = "cast"
             except CivicError as error:
                 result = type(error).__name__
@@ -87,14 +87,14 @@ def test_concurrent_casts_leave_one_ballot_per_voter_and_a_whole_chain(app: Flas
     elapsed = time.perf_counter() - began
     db.session.expire_all()
     assert outcomes == {"cast": VOTERS, "AlreadyVoted": VOTERS}, outcomes
-    ballots = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.poll_id == poll.id))
+    stored = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.poll_id == poll.id))
     participations = db.session.scalar(
         select(func.count()).select_from(Participation).where(Participation.poll_id == poll.id)
     )
-    assert ballots == VOTERS and participations == VOTERS
+    assert stored == VOTERS and participations == VOTERS
     poll = db.session.get(Poll, poll.id)
     assert poll is not None and poll.chain_length == VOTERS and poll.voter_count == VOTERS
-    assert services.verify_chain(poll)
+    assert chain.verify_chain(poll)
     print(f"\n{VOTERS * TRIES} concurrent casts on {db.engine.dialect.name}: {elapsed:.2f} s")
 
 
@@ -108,5 +108,5 @@ def test_concurrent_changes_keep_the_last_ballot_of_each_voter(app: Flask) -> No
     assert outcomes == {"cast": VOTERS}, outcomes
     poll = db.session.get(Poll, poll.id)
     assert poll is not None and poll.chain_length == VOTERS and poll.voter_count == VOTERS // 2
-    assert services.verify_chain(poll)
-    assert len(services.counted_ballots(poll)) == VOTERS // 2
+    assert chain.verify_chain(poll)
+    assert len(ballots.counted_ballots(poll)) == VOTERS // 2

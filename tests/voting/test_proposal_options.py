@@ -17,7 +17,7 @@ from civic.consultations.models import Consultation
 from civic.deliberation.proposals.models import Proposal
 from civic.extensions import db
 from civic.timestamps import utcnow
-from civic.voting import queries, services
+from civic.voting import closing, definitions, errors, exports, queries
 from civic.voting.models import Poll, PollOption
 from tests.conftest import html_text, post_form, sign_in
 from tests.factories import make_consultation, make_proposal, make_user
@@ -35,7 +35,7 @@ def _polls() -> int:
     return db.session.scalar(select(func.count()).select_from(Poll)) or 0
 
 
-def _data(**fields: Any) -> services.PollData:
+def _data(**fields: Any) -> definitions.PollData:
     now = utcnow()
     defaults: dict[str, Any] = {
         "question_fr": "Quelle priorité?",
@@ -43,7 +43,7 @@ def _data(**fields: Any) -> services.PollData:
         "opens_at": now - timedelta(days=1),
         "closes_at": now + timedelta(days=7),
     }
-    return services.PollData(**{**defaults, **fields})
+    return definitions.PollData(**{**defaults, **fields})
 
 
 def _setup() -> tuple[Consultation, Any, list[Proposal]]:
@@ -65,7 +65,7 @@ def test_chosen_proposals_become_options_after_the_written_ones(app: Flask) -> N
         options_en="Free software",
         proposal_ids=[proposals[1].id, proposals[0].id],
     )
-    poll = services.create_poll(moderator, consultation, data)
+    poll = definitions.create_poll(moderator, consultation, data)
     options = [(o.position, o.label_fr, o.label_en, o.proposal_id) for o in poll.options]
     assert options == [
         (0, "Logiciels libres", "Free software", None),
@@ -76,17 +76,17 @@ def test_chosen_proposals_become_options_after_the_written_ones(app: Flask) -> N
 
 def test_proposals_alone_can_make_a_poll_and_ballot_files_use_their_names(app: Flask) -> None:
     consultation, moderator, proposals = _setup()
-    poll = services.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals]))
+    poll = definitions.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals]))
     for choice in ([0, 1], [2, 0], [0]):
         cast(make_user(), poll, consultation, choice)
-    services.close_poll(moderator, consultation, poll)
-    blt = services.ballot_file(poll, "blt")[0]
+    closing.close_poll(moderator, consultation, poll)
+    blt = exports.ballot_file(poll, "blt")[0]
     assert all(f'"{p.title}"' in blt for p in proposals)
 
 
 def test_labels_are_copied_at_creation_and_kept_when_the_proposal_changes(app: Flask) -> None:
     consultation, moderator, proposals = _setup()
-    poll = services.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals[:2]]))
+    poll = definitions.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals[:2]]))
     proposals[0].title = "Un autre titre"
     db.session.commit()
     db.session.refresh(poll)
@@ -129,8 +129,8 @@ def test_proposals_that_cannot_be_options_are_refused_and_nothing_is_written(
         ids.append(proposals[0].id)
     else:
         options = "Du Wi-Fi dans les bibliothèques"
-    with pytest.raises(services.PollInvalid) as raised:
-        services.create_poll(moderator, consultation, _data(options_fr=options, proposal_ids=ids))
+    with pytest.raises(errors.PollInvalid) as raised:
+        definitions.create_poll(moderator, consultation, _data(options_fr=options, proposal_ids=ids))
     assert message.format(id=ids[-1]) in raised.value.fields["proposal_ids"]
     db.session.rollback()
     assert _polls() == 0
@@ -138,19 +138,19 @@ def test_proposals_that_cannot_be_options_are_refused_and_nothing_is_written(
 
 def test_at_least_two_options_counting_proposals(app: Flask) -> None:
     consultation, moderator, proposals = _setup()
-    with pytest.raises(services.PollInvalid) as raised:
-        services.create_poll(moderator, consultation, _data(proposal_ids=[proposals[0].id]))
+    with pytest.raises(errors.PollInvalid) as raised:
+        definitions.create_poll(moderator, consultation, _data(proposal_ids=[proposals[0].id]))
     assert "Give at least two options" in raised.value.fields["options_fr"]
 
 
 def test_proposal_options_are_frozen_once_there_are_ballots(app: Flask) -> None:
     consultation, moderator, proposals = _setup()
-    poll = services.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals[:2]]))
+    poll = definitions.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals[:2]]))
     cast(make_user(), poll, consultation, [0])
-    data = services.definition_of(poll)
+    data = definitions.definition_of(poll)
     data.proposal_ids = [p.id for p in proposals]
-    with pytest.raises(services.PollLocked):
-        services.update_poll(moderator, consultation, poll, data)
+    with pytest.raises(errors.PollLocked):
+        definitions.update_poll(moderator, consultation, poll, data)
     db.session.rollback()
     db.session.refresh(poll)
     assert [o.proposal_id for o in poll.options] == [proposals[0].id, proposals[1].id]
@@ -160,16 +160,16 @@ def test_a_poll_with_ballots_keeps_its_options_when_other_fields_change(app: Fla
     """The same proposals in another order, a proposal retitled or hidden since: still no change."""
     consultation, moderator, proposals = _setup()
     ids = [p.id for p in proposals]
-    poll = services.create_poll(
+    poll = definitions.create_poll(
         moderator, consultation, _data(options_fr="Logiciels libres", proposal_ids=ids)
     )
     cast(make_user(), poll, consultation, [1, 0])
     proposals[0].title, proposals[1].hidden = "Nouveau titre", True
     db.session.commit()
-    data = services.definition_of(poll)
+    data = definitions.definition_of(poll)
     data.proposal_ids = list(reversed(ids))
     data.question_fr = "Quelle priorité d'abord?"
-    services.update_poll(moderator, consultation, poll, data)
+    definitions.update_poll(moderator, consultation, poll, data)
     db.session.refresh(poll)
     assert poll.question_fr == "Quelle priorité d'abord?"
     assert [(o.label_fr, o.proposal_id) for o in poll.options] == [
@@ -182,11 +182,11 @@ def test_a_poll_with_ballots_keeps_its_options_when_other_fields_change(app: Fla
 
 def test_options_change_freely_before_any_ballot(app: Flask) -> None:
     consultation, moderator, proposals = _setup()
-    poll = services.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals[:2]]))
-    data = services.definition_of(poll)
+    poll = definitions.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals[:2]]))
+    data = definitions.definition_of(poll)
     data.proposal_ids = [proposals[2].id]
     data.options_fr = "Logiciels libres"
-    services.update_poll(moderator, consultation, poll, data)
+    definitions.update_poll(moderator, consultation, poll, data)
     db.session.refresh(poll)
     assert [(o.position, o.label_fr, o.proposal_id) for o in poll.options] == [
         (0, "Logiciels libres", None),
@@ -198,7 +198,7 @@ def test_options_change_freely_before_any_ballot(app: Flask) -> None:
 
 def test_a_deleted_proposal_leaves_its_option_as_written_text(app: Flask) -> None:
     consultation, moderator, proposals = _setup()
-    poll = services.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals[:2]]))
+    poll = definitions.create_poll(moderator, consultation, _data(proposal_ids=[p.id for p in proposals[:2]]))
     db.session.delete(proposals[0])
     db.session.commit()
     db.session.expire_all()
@@ -209,14 +209,14 @@ def test_a_deleted_proposal_leaves_its_option_as_written_text(app: Flask) -> Non
 def test_a_poll_whose_proposal_was_deleted_can_still_be_edited(app: Flask) -> None:
     consultation, moderator, proposals = _setup()
     data = _data(options_fr="Logiciels libres\nDonnées", proposal_ids=[proposals[0].id])
-    poll = services.create_poll(moderator, consultation, data)
+    poll = definitions.create_poll(moderator, consultation, data)
     cast(make_user(), poll, consultation, [2, 0])
     db.session.delete(proposals[0])
     db.session.commit()
     db.session.expire_all()
-    edited = services.definition_of(poll)
+    edited = definitions.definition_of(poll)
     edited.question_fr = "Quelle priorité d'abord?"
-    services.update_poll(moderator, consultation, poll, edited)
+    definitions.update_poll(moderator, consultation, poll, edited)
     db.session.refresh(poll)
     assert poll.question_fr == "Quelle priorité d'abord?"
     assert [o.label_fr for o in poll.options] == ["Logiciels libres", "Données", proposals[0].title]
@@ -232,7 +232,7 @@ def test_the_form_offers_public_visible_proposals_of_this_consultation_only(app:
     offered = queries.proposal_choices(consultation)
     assert sorted(title for _id, title in offered.choices) == sorted(p.title for p in proposals)
     assert not offered.truncated
-    poll = services.create_poll(
+    poll = definitions.create_poll(
         moderator, consultation, _data(proposal_ids=[proposals[0].id, proposals[1].id])
     )
     proposals[0].hidden = True
@@ -348,7 +348,7 @@ def test_bad_proposal_choices_get_a_4xx_keep_the_input_and_write_nothing(
 def test_ballot_results_and_audit_link_options_to_their_proposals(client: FlaskClient) -> None:
     consultation, moderator, proposals = _setup()
     data = _data(options_fr="Logiciels libres", proposal_ids=[proposals[0].id, proposals[1].id])
-    poll = services.create_poll(moderator, consultation, data)
+    poll = definitions.create_poll(moderator, consultation, data)
     links = {f'href="/c/{consultation.slug}/proposals/{p.id}"' for p in proposals[:2]}
     sign_in(client, make_user(locale="en").email)
     ballot = client.get(f"/c/{consultation.slug}/polls/{poll.id}").get_data(as_text=True)
@@ -356,7 +356,7 @@ def test_ballot_results_and_audit_link_options_to_their_proposals(client: FlaskC
     assert ballot.count('class="option-link"') == 2  # the written option links nowhere
     cast(make_user(), poll, consultation, [1, 0, 2])
     cast(make_user(), poll, consultation, [1, 2])
-    services.close_poll(moderator, consultation, poll)
+    closing.close_poll(moderator, consultation, poll)
     results = client.get(f"/c/{consultation.slug}/polls/{poll.id}/results").get_data(as_text=True)
     winners = re.search(r'<ol class="winners">.*?</ol>', results, re.S)
     assert winners and f'/proposals/{proposals[0].id}"' in winners.group(0)

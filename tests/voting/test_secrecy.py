@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select, text
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
 from civic.extensions import db
-from civic.voting import services
+from civic.voting import ballots, chain, closing
 from civic.voting.models import Ballot, Participation, Poll
 from tests.factories import make_consultation, make_user
 from tests.voting.factories import cast, make_poll
@@ -36,10 +36,10 @@ def test_secret_ballots_name_no_one_and_have_random_ids(app: Flask) -> None:
     users = [make_user() for _ in range(5)]
     for user in users:
         cast(user, poll, consultation, [0])
-    ballots = list(db.session.scalars(select(Ballot)))
-    assert all(b.voter_id is None and b.voter_tag is None for b in ballots)
-    assert all(re.fullmatch(r"[0-9a-f]{32}", b.id) for b in ballots)
-    stored = " ".join(f"{b.id} {b.choice} {b.receipt} {b.record_hash}" for b in ballots)
+    rows = list(db.session.scalars(select(Ballot)))
+    assert all(b.voter_id is None and b.voter_tag is None for b in rows)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", b.id) for b in rows)
+    stored = " ".join(f"{b.id} {b.choice} {b.receipt} {b.record_hash}" for b in rows)
     for user in users:
         assert str(user.id) not in stored.split() and user.email not in stored
 
@@ -104,7 +104,7 @@ def test_closing_rewrites_participations_so_heap_order_and_xmin_forget_the_votin
     )
     assert {x for _u, x in before} <= ballot_xmins  # each row shares its transaction with a ballot
     db.session.rollback()
-    services.close_poll(moderator, consultation, poll)
+    closing.close_poll(moderator, consultation, poll)
     after = _physical(poll.id)
     assert [u for u, _x in after] == sorted(voting_order)
     assert len({x for _u, x in after}) == 1 and not {x for _u, x in after} & ballot_xmins
@@ -141,7 +141,7 @@ def test_closing_rewrites_participations_so_sqlite_pages_forget_the_voting_order
     before = _file_offsets(nonces)
     # What the rewrite is for: SQLite fills a page from its end, so byte offsets follow the voting order.
     assert sorted(nonces, key=lambda u: -before[u][0]) == [u.id for u in reversed(users)]
-    services.close_poll(moderator, consultation, poll)
+    closing.close_poll(moderator, consultation, poll)
     after = _file_offsets(nonces)
     assert all(len(places) == 1 for places in after.values()), after  # no old copy left in the file
     assert sorted(nonces, key=lambda u: -after[u][0]) == sorted(nonces)
@@ -152,11 +152,11 @@ def test_closing_keeps_every_participation_as_it_was(app: Flask) -> None:
     query = select(Participation.user_id, Participation.form_nonce).where(Participation.poll_id == poll.id)
     before = sorted(db.session.execute(query).all())
     db.session.rollback()
-    services.close_poll(moderator, consultation, poll)
+    closing.close_poll(moderator, consultation, poll)
     db.session.expire_all()
     assert sorted(db.session.execute(query).all()) == before and len(before) == len(voting_order)
     assert poll.voter_count == len(voting_order)
-    assert all(services.has_voted(poll, db.session.get(User, u)) for u in voting_order)
+    assert all(ballots.has_voted(poll, db.session.get(User, u)) for u in voting_order)
 
 
 def test_public_ballots_name_their_voter(app: Flask) -> None:
@@ -178,9 +178,9 @@ def test_changeable_ballots_carry_a_keyed_tag_not_the_person(app: Flask) -> None
     assert ballot is not None and ballot.voter_tag is not None and ballot.voter_id is None
     # Not an unkeyed hash anyone could recompute: it needs the server secret, kept out of the database.
     assert ballot.voter_tag != hashlib.sha256(f"{poll.id}:{user.id}".encode()).hexdigest()
-    assert ballot.voter_tag == services.voter_tag(poll.id, user.id)
+    assert ballot.voter_tag == chain.voter_tag(poll.id, user.id)
     app.config["SECRET_KEY"], saved = "another secret", app.config["SECRET_KEY"]
     try:
-        assert ballot.voter_tag != services.voter_tag(poll.id, user.id)
+        assert ballot.voter_tag != chain.voter_tag(poll.id, user.id)
     finally:
         app.config["SECRET_KEY"] = saved

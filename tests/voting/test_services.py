@@ -11,10 +11,11 @@ from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from civic.errors import Forbidden, Invalid
+from civic.errors import Conflict, Forbidden, Invalid
 from civic.extensions import db
 from civic.timestamps import utcnow
-from civic.voting import services
+from civic.voting import ballots, chain, closing, exports, kinds, services
+from civic.voting import errors as voting_errors
 from civic.voting.models import Ballot, Participation, Poll
 from tests.factories import make_consultation, make_organisation, make_user
 from tests.voting.factories import cast, make_poll
@@ -52,15 +53,15 @@ def test_bad_ranked_ballots_are_refused_with_a_message(
     app: Flask, form: dict[str, str], message: str
 ) -> None:
     poll = make_poll(make_consultation())
-    with pytest.raises(services.BallotInvalid) as raised:
-        services.read_ballot(poll, form)
+    with pytest.raises(voting_errors.BallotInvalid) as raised:
+        ballots.read_ballot(poll, form)
     texts = [*raised.value.general, *raised.value.fields.values()]
     assert any(message in text for text in texts), texts
 
 
 def test_ranked_ballot_reads_in_rank_order(app: Flask) -> None:
     poll = make_poll(make_consultation())
-    assert services.read_ballot(poll, {"rank-2": "1", "rank-0": "2", "rank-3": ""}) == [2, 0]
+    assert ballots.read_ballot(poll, {"rank-2": "1", "rank-0": "2", "rank-3": ""}) == [2, 0]
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_ranked_ballot_reads_in_rank_order(app: Flask) -> None:
 )
 def test_other_ballots_read(app: Flask, method: str, form: dict[str, str], expected: list[object]) -> None:
     poll = make_poll(make_consultation(), method=method)
-    assert services.read_ballot(poll, form) == expected
+    assert ballots.read_ballot(poll, form) == expected
 
 
 @pytest.mark.parametrize(
@@ -91,8 +92,8 @@ def test_other_ballots_read(app: Flask, method: str, form: dict[str, str], expec
 )
 def test_out_of_range_or_empty_ballots_are_refused(app: Flask, method: str, form: dict[str, str]) -> None:
     poll = make_poll(make_consultation(), method=method)
-    with pytest.raises(services.BallotInvalid):
-        services.read_ballot(poll, form)
+    with pytest.raises(voting_errors.BallotInvalid):
+        ballots.read_ballot(poll, form)
 
 
 def test_casting_writes_participation_and_ballot_and_returns_a_receipt(app: Flask) -> None:
@@ -121,7 +122,7 @@ def test_a_second_ballot_is_refused_when_changes_are_not_allowed(app: Flask) -> 
     poll = make_poll(consultation)
     user = make_user()
     cast(user, poll, consultation, [0])
-    with pytest.raises(services.AlreadyVoted):
+    with pytest.raises(voting_errors.AlreadyVoted):
         cast(user, poll, consultation, [1])
     assert _ballots(poll) == 1
 
@@ -133,10 +134,10 @@ def test_a_changed_ballot_replaces_the_previous_one(app: Flask) -> None:
     cast(user, poll, consultation, [0, 1], nonce="one")
     cast(other, poll, consultation, [2])
     cast(user, poll, consultation, [3], nonce="two")
-    counted = services.counted_ballots(poll)
+    counted = ballots.counted_ballots(poll)
     assert sorted(b.choice for b in counted) == ["[2]", "[3]"]
     assert _ballots(poll) == 3 and _participations(poll) == 2
-    assert services.verify_chain(poll)
+    assert chain.verify_chain(poll)
 
 
 def test_a_replayed_form_is_refused(app: Flask) -> None:
@@ -144,7 +145,7 @@ def test_a_replayed_form_is_refused(app: Flask) -> None:
     poll = make_poll(consultation, allow_changes=True)
     user = make_user()
     cast(user, poll, consultation, [0], nonce="same")
-    with pytest.raises(services.FormReplayed):
+    with pytest.raises(voting_errors.FormReplayed):
         cast(user, poll, consultation, [1], nonce="same")
     assert _ballots(poll) == 1
 
@@ -153,9 +154,9 @@ def test_casting_before_opening_or_after_closing_is_refused(app: Flask) -> None:
     consultation = make_consultation()
     early = make_poll(consultation, opens_in_days=1)
     late = make_poll(consultation, opens_in_days=-3, closes_in_days=-1)
-    with pytest.raises(services.PollNotOpen):
+    with pytest.raises(voting_errors.PollNotOpen):
         cast(make_user(), early, consultation, [0])
-    with pytest.raises(services.PollClosed):
+    with pytest.raises(voting_errors.PollClosed):
         cast(make_user(), late, consultation, [0])
     assert _ballots(early) == _ballots(late) == 0
 
@@ -167,8 +168,8 @@ def test_signed_out_and_ineligible_people_cannot_cast(app: Flask) -> None:
     poll.organisations = [organisation]
     db.session.commit()
     with pytest.raises(Forbidden):
-        services.cast_ballot(None, poll, consultation, [0])
-    with pytest.raises(services.NotEligible):
+        ballots.cast_ballot(None, poll, consultation, [0])
+    with pytest.raises(voting_errors.NotEligible):
         cast(make_user(), poll, consultation, [0])
     assert _ballots(poll) == 0
 
@@ -184,7 +185,7 @@ def test_members_of_listed_organisations_and_invitees_can_cast(app: Flask) -> No
     db.session.commit()
     cast(member, by_org, consultation, [0])
     cast(guest, invited, consultation, [0])
-    with pytest.raises(services.NotEligible):
+    with pytest.raises(voting_errors.NotEligible):
         cast(member, invited, consultation, [0])
 
 
@@ -194,16 +195,16 @@ def test_closing_counts_once_and_stores_the_result(app: Flask) -> None:
     poll = make_poll(consultation, method="stv", seats=2)
     for choice in ([0, 1], [0, 2], [1, 0], [2, 1], [3, 2]):
         cast(make_user(), poll, consultation, choice)
-    services.close_poll(moderator, consultation, poll)
+    closing.close_poll(moderator, consultation, poll)
     document = services.result_of(poll)
     assert document is not None and document["chain"]["valid"] and document["counted_ballots"] == 5
     assert document["result"]["method"] == "stv" and len(document["result"]["winners"]) == 2
     first = poll.result_json
-    with pytest.raises(services.PollClosed):
-        services.close_poll(moderator, consultation, poll)
-    services.count_if_due(poll)
+    with pytest.raises(voting_errors.PollClosed):
+        closing.close_poll(moderator, consultation, poll)
+    closing.count_if_due(poll)
     assert poll.result_json == first
-    with pytest.raises(services.PollClosed):
+    with pytest.raises(voting_errors.PollClosed):
         cast(make_user(), poll, consultation, [0])
 
 
@@ -213,7 +214,7 @@ def test_a_poll_past_its_closing_time_is_counted_when_shown(app: Flask) -> None:
     cast(make_user(), poll, consultation, [1, 0, 0, 1])
     poll.closes_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    services.count_if_due(poll)
+    closing.count_if_due(poll)
     document = services.result_of(poll)
     assert document is not None and document["result"]["method"] == "approval"
     assert poll.eligible_count == 1
@@ -226,7 +227,7 @@ def test_every_method_counts_and_publishes_files(app: Flask, method: str) -> Non
     moderator = make_user()
     consultation = make_consultation(moderators=[moderator])
     poll = make_poll(consultation, method=method)
-    kind = services.kind_of(poll)
+    kind = kinds.kind_of(poll)
     samples = {
         "ranked": [[0, 1, 2], [1, 0], [2, 1, 0, 3]],
         "scores": [[5, 3, None, 0], [1, 4, 2, 2], [0, 5, 5, 1]],
@@ -234,11 +235,11 @@ def test_every_method_counts_and_publishes_files(app: Flask, method: str) -> Non
     }[kind]
     for choice in samples:
         cast(make_user(), poll, consultation, choice)
-    services.close_poll(moderator, consultation, poll)
-    for fmt in services.formats_of(poll):
-        text, _mimetype, name = services.ballot_file(poll, fmt)
+    closing.close_poll(moderator, consultation, poll)
+    for fmt in exports.formats_of(poll):
+        text, _mimetype, name = exports.ballot_file(poll, fmt)
         assert text and name.startswith(f"poll-{poll.id}")
-    document = json.loads(services.ballot_file(poll, "json")[0])
+    document = json.loads(exports.ballot_file(poll, "json")[0])
     assert document["result"]["ballots"]["cast"] == len(samples)
 
 
@@ -252,8 +253,8 @@ def test_blt_file_recounts_to_the_same_winners(app: Flask) -> None:
     poll = make_poll(consultation, method="stv", seats=2)
     for choice in ([0, 1], [0, 2], [1, 0], [2, 1], [3, 2], [3, 0], [0, 3]):
         cast(make_user(), poll, consultation, choice)
-    services.close_poll(moderator, consultation, poll)
-    election = read_blt(services.ballot_file(poll, "blt")[0])
+    closing.close_poll(moderator, consultation, poll)
+    election = read_blt(exports.ballot_file(poll, "blt")[0])
     recount = count("stv", election, preset("default").with_seed(poll.seed), seats=2)
     document = services.result_of(poll)
     assert document is not None and recount.winners == document["result"]["winners"]
@@ -262,5 +263,5 @@ def test_blt_file_recounts_to_the_same_winners(app: Flask) -> None:
 def test_results_are_not_published_before_closing(app: Flask) -> None:
     consultation = make_consultation()
     poll = make_poll(consultation)
-    with pytest.raises(services.Conflict):
-        services.ballot_file(poll, "json")
+    with pytest.raises(Conflict):
+        exports.ballot_file(poll, "json")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from civic.consultations.models import Consultation
 from civic.extensions import db
-from civic.voting import services
+from civic.voting import ballots, closing
 from civic.voting.models import Ballot, Participation, Poll
 from tests.conftest import html_text, post_form, sign_in
 from tests.factories import make_consultation, make_user
@@ -209,7 +209,7 @@ def test_results_wait_for_closing_then_show_charts_and_tables(client: FlaskClien
     assert '<title id="rounds-chart-title">' in page and '<desc id="rounds-chart-desc">' in page
     assert "<caption>" in page and 'scope="col"' in page
     audit = client.get(_url(consultation, poll, "/audit")).get_data(as_text=True)
-    receipts = [b.receipt for b in services.counted_ballots(poll)]
+    receipts = [b.receipt for b in ballots.counted_ballots(poll)]
     assert all(code in audit for code in receipts)
     positions = [audit.index(code) for code in receipts]
     assert positions == sorted(positions)  # listed by receipt code, not in casting order
@@ -222,7 +222,7 @@ def test_condorcet_results_show_the_pairwise_matrix(client: FlaskClient) -> None
     poll = make_poll(consultation, method="ranked-pairs")
     for choice in ([0, 1, 2], [1, 2, 0], [2, 0, 1], [0, 2]):
         cast(make_user(), poll, consultation, choice)
-    services.close_poll(moderator, consultation, poll)
+    closing.close_poll(moderator, consultation, poll)
     page = client.get(_url(consultation, poll, "/results")).get_data(as_text=True)
     assert 'class="data pairwise"' in page and "heat-" in page and 'scope="row"' in page
 
@@ -232,7 +232,7 @@ def test_score_results_show_the_distribution(client: FlaskClient) -> None:
     poll = make_poll(consultation, method="majority-judgment")
     for choice in ([5, 3, None, 0], [1, 4, 2, 2]):
         cast(make_user(), poll, consultation, choice)
-    services.close_poll(moderator, consultation, poll)
+    closing.close_poll(moderator, consultation, poll)
     page = client.get(_url(consultation, poll, "/results")).get_data(as_text=True)
     assert 'id="scores-chart-title"' in page and "Excellent" in page
 

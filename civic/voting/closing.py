@@ -1,0 +1,131 @@
+"""Closing a poll: count it once, store the result, and erase the order in which people voted."""
+
+from __future__ import annotations
+
+import json
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, insert, select, update
+
+from civic import realtime
+from civic.accounts.models import Membership, User
+from civic.consultations.models import Consultation
+from civic.errors import Forbidden
+from civic.extensions import db
+from civic.timestamps import utcnow
+from civic.voting import NAMESPACE, permissions
+from civic.voting.ballots import counted_ballots
+from civic.voting.chain import head_of, verify_chain
+from civic.voting.counting.consent import ConsentBallot, ConsentElection, count_consent
+from civic.voting.counting.model import Election, RankedBallot, ScoreBallot, ScoreElection
+from civic.voting.counting.registry import count as count_election
+from civic.voting.counting.rules import preset
+from civic.voting.errors import PollClosed
+from civic.voting.kinds import kind_of, scale_of
+from civic.voting.models import Ballot, Participation, Poll
+
+
+def election_of(poll: Poll, ballots: list[Ballot]) -> Election | ScoreElection | ConsentElection:
+    """Build the counting library's election from ballots as stored."""
+    names = [o.name for o in poll.options]
+    title = poll.question_fr or poll.question_en
+    kind = kind_of(poll)
+    if kind == "ranked":
+        ranked = [RankedBallot(tuple((i,) for i in json.loads(b.choice)), id=b.receipt) for b in ballots]
+        return Election(names, ranked, seats=poll.seats, title=title)
+    if kind == "consent":
+        return ConsentElection(
+            names, [ConsentBallot(tuple(json.loads(b.choice))) for b in ballots], title=title
+        )
+    scored = [ScoreBallot(tuple(json.loads(b.choice))) for b in ballots]
+    return ScoreElection(names, scored, min_score=0, max_score=scale_of(poll), title=title)
+
+
+def eligible_count(poll: Poll) -> int:
+    if poll.eligibility == "organisations":
+        listed = [o.id for o in poll.organisations]
+        query = select(func.count(func.distinct(Membership.user_id))).where(
+            Membership.organisation_id.in_(listed), Membership.status == Membership.REPRESENTATIVE
+        )
+        return db.session.scalar(query) or 0
+    if poll.eligibility == "invited":
+        return len(poll.invitees)
+    return db.session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def _rewrite_participations(poll_id: int) -> None:
+    """Write the poll's participation rows again, in key order, in the closing transaction.
+
+    Rows written as people voted keep traces of that order below the schema: on PostgreSQL their
+    place in the table's heap (ctid) and the id of the transaction that wrote them (xmin), which the
+    ballot of the same vote shares; on SQLite their place inside the b-tree pages. Deleting them and
+    inserting them again in (poll, person) order, all in one transaction, leaves rows whose place and
+    transaction id say nothing of when each person voted. Until then (while the poll is open) someone
+    with access to the database files could still pair them; see docs/polls.md.
+    """
+    rows = db.session.execute(
+        select(Participation.user_id, Participation.form_nonce)
+        .where(Participation.poll_id == poll_id)
+        .order_by(Participation.user_id)
+    ).all()
+    if not rows:
+        return
+    db.session.execute(
+        delete(Participation).where(Participation.poll_id == poll_id),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        insert(Participation),
+        [{"poll_id": poll_id, "user_id": user_id, "form_nonce": nonce} for user_id, nonce in rows],
+    )
+
+
+def _count(poll: Poll) -> None:
+    """Count a poll once: the first caller to set closed_at counts, any other finds it done."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Poll).where(Poll.id == poll.id, Poll.closed_at.is_(None)).values(closed_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    if claimed.rowcount == 0:  # type: ignore[attr-defined]
+        db.session.rollback()
+        return
+    db.session.expire(poll)
+    ballots = counted_ballots(poll)
+    election = election_of(poll, ballots)
+    rules = preset(poll.rules_preset).with_seed(poll.seed)
+    if isinstance(election, ConsentElection):
+        result = count_consent(election, rules, block_threshold=poll.block_threshold)
+    else:
+        result = count_election(poll.method, election, rules, seats=poll.seats)
+    document = {
+        "poll": poll.id,
+        "question": {"fr": poll.question_fr, "en": poll.question_en},
+        "result": result.to_dict(),
+        "chain": {"records": poll.chain_length, "head": head_of(poll), "valid": verify_chain(poll)},
+        "counted_ballots": len(ballots),
+    }
+    db.session.execute(
+        update(Poll)
+        .where(Poll.id == poll.id)
+        .values(result_json=json.dumps(document, ensure_ascii=False), eligible_count=eligible_count(poll)),
+        execution_options={"synchronize_session": False},
+    )
+    _rewrite_participations(poll.id)
+    db.session.commit()
+    realtime.publish("poll.closed", {"poll": poll.id}, to=realtime.room("poll", poll.id), namespace=NAMESPACE)
+
+
+def close_poll(user: User | None, consultation: Consultation, poll: Poll) -> None:
+    """Close a poll before its time and count it (moderators and administrators)."""
+    if not permissions.can_manage_polls(user, consultation):
+        raise Forbidden()
+    if poll.closed_at is not None:
+        raise PollClosed(_("This poll is already closed."))
+    _count(poll)
+
+
+def count_if_due(poll: Poll) -> None:
+    """Count a poll whose closing time has passed (called when its pages are shown)."""
+    if poll.closed_at is None and utcnow() >= poll.closes_at:
+        _count(poll)
