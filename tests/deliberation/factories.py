@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
-from civic.deliberation.discussion import counts, services
+from civic.deliberation.discussion import commentables, services
 from civic.deliberation.discussion.models import Comment, Thread, path_segment
 from civic.extensions import db
 from civic.text import render_markdown
@@ -94,5 +94,5 @@ def bulk_comments(
         made.append(comment)
     thread.comment_count += count
     thread.top_level_count += tops
-    counts.changed(thread.kind, thread.target_id, count)  # e.g. a proposal's own copy of the count
+    commentables.changed(thread.kind, thread.target_id, count)  # e.g. a proposal's own copy of the count
     db.session.commit()

@@ -29,8 +29,7 @@ class DiscussionNamespace(Namespace):
         if thread_id is None:
             return {"ok": False, "error": "bad-request"}
         try:
-            thread = services.get_thread(thread_id)
-            services.consultation_of(thread, current_participant())
+            services.readable_thread(thread_id, current_participant())
         except CivicError:
             return {"ok": False, "error": "not-found"}
         join_room(services.thread_room(thread_id))

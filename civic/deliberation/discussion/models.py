@@ -37,7 +37,7 @@ class Thread(db.Model):  # type: ignore[name-defined]
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Visible comments (neither deleted nor hidden), kept by the services; the commentable may keep a copy
-    # (see counts.py). top_level_count counts every top-level comment posted, for paging.
+    # (see commentables.py). top_level_count counts every top-level comment posted, for paging.
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     top_level_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

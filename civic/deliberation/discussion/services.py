@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from civic import realtime
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
-from civic.deliberation.discussion import counts, permissions
+from civic.deliberation.discussion import commentables, permissions
 from civic.deliberation.discussion.models import (
     STANCES,
     Comment,
@@ -65,7 +65,7 @@ def _count_visible(thread: Thread, delta: int, top_level: int = 0) -> None:
             top_level_count=Thread.top_level_count + top_level,
         )
     )
-    counts.changed(thread.kind, thread.target_id, delta)
+    commentables.changed(thread.kind, thread.target_id, delta)
 
 
 def thread_for(consultation: Consultation, kind: str, target_id: int, owner_id: int | None = None) -> Thread:
@@ -104,11 +104,42 @@ def get_comment(comment_id: int) -> Comment:
 
 
 def consultation_of(thread: Thread, user: User | None) -> Consultation:
-    """Return the thread's consultation if this user may read it; NotFound otherwise."""
+    """Return the thread's consultation if this user may read the thread; NotFound otherwise.
+
+    Both the consultation and what the thread discusses must be readable (a draft proposal's
+    discussion is its author's, however public its consultation).
+    """
     consultation = db.session.get(Consultation, thread.consultation_id)
-    if consultation is None or not permissions.can_view_thread(user, consultation):
+    if (
+        consultation is None
+        or not permissions.can_view_thread(user, consultation)
+        or not commentables.readable(thread.kind, thread.target_id, user)
+    ):
         raise NotFound()
     return consultation
+
+
+def readable_thread(thread_id: int, user: User | None) -> tuple[Thread, Consultation]:
+    """Return a thread and its consultation if this user may read it; NotFound otherwise."""
+    thread = get_thread(thread_id)
+    return thread, consultation_of(thread, user)
+
+
+def readable_comment(comment_id: int, user: User | None) -> tuple[Comment, Thread, Consultation]:
+    """Return a comment (perhaps hidden or deleted: its place) with its thread and consultation, if this
+    user may read its thread; NotFound otherwise."""
+    comment = get_comment(comment_id)
+    thread, consultation = readable_thread(comment.thread_id, user)
+    return comment, thread, consultation
+
+
+def can_read_comment(comment: Comment, user: User | None) -> bool:
+    """Tell whether this person may see the comment where it stands (moderation aside; not deleted)."""
+    try:
+        consultation_of(get_thread(comment.thread_id), user)
+    except NotFound:
+        return False
+    return not comment.deleted
 
 
 def _clean_body(body: str) -> str:
@@ -164,7 +195,7 @@ def post_comment(
         if parent is None or parent.thread_id != thread.id:
             raise Invalid(_("You can only reply to a comment of this discussion."))
         if not parent.visible:
-            raise Conflict(_("This comment was deleted or hidden: it cannot receive replies."))
+            raise Forbidden(_("This comment was deleted or hidden: it cannot receive replies."))
     comment = Comment(
         thread_id=thread.id,
         consultation_id=thread.consultation_id,
@@ -270,15 +301,15 @@ def delete_comment(user: User | None, comment: Comment) -> None:
 
 def vote(user: User | None, comment: Comment, value: int) -> int:
     """Mark a comment helpful (+1) or not (-1); the same vote again withdraws it. Returns the vote now held."""
-    if value not in (1, -1):
-        raise Invalid()
     if user is None:
         raise Forbidden()
     consultation_of(get_thread(comment.thread_id), user)
+    if not comment.visible:
+        raise Forbidden(_("This comment was deleted or hidden."))
     if permissions.is_author(user, comment):
         raise Forbidden(_("You cannot vote on your own comment."))
-    if not comment.visible:
-        raise Conflict(_("This comment was deleted or hidden."))
+    if value not in (1, -1):
+        raise Invalid()
     existing = db.session.scalar(
         select(CommentVote).where(CommentVote.comment_id == comment.id, CommentVote.user_id == user.id)
     )

@@ -81,7 +81,7 @@ def consultation_thread(slug: str) -> ResponseReturnValue:
 @login_required
 @limiter.shared_limit(_comment_limits, scope="comments", key_func=_user_key)
 def post(thread_id: int) -> ResponseReturnValue:
-    thread = services.get_thread(thread_id)
+    thread, _consultation = services.readable_thread(thread_id, current_participant())
     form = CommentForm()
     if not form.validate_on_submit():
         return _compose(form, thread, 422)
@@ -102,9 +102,7 @@ def post(thread_id: int) -> ResponseReturnValue:
 def comment(comment_id: int) -> ResponseReturnValue:
     """A comment with its replies: the "continue this thread" page and the comment's permanent address."""
     user = current_participant()
-    target = services.get_comment(comment_id)
-    thread = services.get_thread(target.thread_id)
-    services.consultation_of(thread, user)
+    target, _thread, _consultation = services.readable_comment(comment_id, user)
     view = queries.subthread_view(target, user)
     parent = services.get_comment(target.parent_id) if target.parent_id else None
     return render_template(
@@ -120,8 +118,7 @@ def comment(comment_id: int) -> ResponseReturnValue:
 def fragment(comment_id: int) -> ResponseReturnValue:
     """One comment as HTML, in the reader's language, for the page's script to insert or refresh."""
     user = current_participant()
-    target = services.get_comment(comment_id)
-    services.consultation_of(services.get_thread(target.thread_id), user)
+    target, _thread, _consultation = services.readable_comment(comment_id, user)
     view = queries.single_view(target, user)
     return render_template(
         "discussion/_fragment.html",
@@ -138,11 +135,11 @@ def fragment(comment_id: int) -> ResponseReturnValue:
 @limiter.shared_limit(_comment_limits, scope="comments", key_func=_user_key, methods=["POST"])
 def reply(comment_id: int) -> ResponseReturnValue:
     user = current_participant()
-    parent = services.get_comment(comment_id)
-    thread = services.get_thread(parent.thread_id)
-    services.consultation_of(thread, user)
+    parent, thread, _consultation = services.readable_comment(comment_id, user)
     form = CommentForm()
     if request.method == "GET":
+        if not parent.visible:
+            raise Forbidden(_("This comment was deleted or hidden: it cannot receive replies."))
         form.next.data = safe_next(request.args.get("next")) or ""
         return _compose(form, thread, 200, parent=parent)
     if not form.validate_on_submit():
@@ -162,9 +159,7 @@ def reply(comment_id: int) -> ResponseReturnValue:
 @login_required
 def edit(comment_id: int) -> ResponseReturnValue:
     user = current_participant()
-    target = services.get_comment(comment_id)
-    thread = services.get_thread(target.thread_id)
-    services.consultation_of(thread, user)
+    target, thread, _consultation = services.readable_comment(comment_id, user)
     if not permissions.is_author(user, target):
         raise Forbidden(_("Only its author can edit a comment."))
     form = CommentForm()
@@ -187,8 +182,7 @@ def edit(comment_id: int) -> ResponseReturnValue:
 @login_required
 def delete(comment_id: int) -> ResponseReturnValue:
     user = current_participant()
-    target = services.get_comment(comment_id)
-    services.consultation_of(services.get_thread(target.thread_id), user)
+    target, _thread, _consultation = services.readable_comment(comment_id, user)
     services.delete_comment(user, target)
     flash(_("Your comment is deleted. Its replies stay in place."), "success")
     return redirect(_back(target, url_for("discussion.comment", comment_id=target.id)))
@@ -197,9 +191,10 @@ def delete(comment_id: int) -> ResponseReturnValue:
 @bp.route("/discussion/comments/<int:comment_id>/vote", methods=["POST"])
 @login_required
 def vote(comment_id: int) -> ResponseReturnValue:
-    target = services.get_comment(comment_id)
+    user = current_participant()
+    target, _thread, _consultation = services.readable_comment(comment_id, user)
     value = {"up": 1, "down": -1}.get(request.form.get("value", ""), 0)
-    held = services.vote(current_participant(), target, value)
+    held = services.vote(user, target, value)
     messages = {1: _("Marked as helpful."), -1: _("Marked as not helpful."), 0: _("Your vote is withdrawn.")}
     flash(messages[held], "success")
     return redirect(_back(target, url_for("discussion.comment", comment_id=target.id)))
@@ -207,8 +202,7 @@ def vote(comment_id: int) -> ResponseReturnValue:
 
 @bp.route("/discussion/comments/<int:comment_id>/history")
 def history(comment_id: int) -> ResponseReturnValue:
-    target = services.get_comment(comment_id)
-    consultation = services.consultation_of(services.get_thread(target.thread_id), current_participant())
+    target, _thread, consultation = services.readable_comment(comment_id, current_participant())
     return render_template(
         "discussion/history.html",
         consultation=consultation,
@@ -221,8 +215,7 @@ def history(comment_id: int) -> ResponseReturnValue:
 @login_required
 def lock(thread_id: int) -> ResponseReturnValue:
     user = current_participant()
-    thread = services.get_thread(thread_id)
-    services.consultation_of(thread, user)
+    thread, _consultation = services.readable_thread(thread_id, user)
     locked = request.form.get("locked") == "1"
     services.set_locked(thread, locked, actor=user)
     flash(_("The discussion is locked.") if locked else _("The discussion is open again."), "success")

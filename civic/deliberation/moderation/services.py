@@ -29,6 +29,10 @@ class AlreadyFlagged(Conflict):
     pass
 
 
+class AlreadyHidden(Forbidden):
+    """Hidden content cannot be reported (its text is not shown: nothing to report)."""
+
+
 def _in_force(now: datetime | None) -> tuple[Any, ...]:
     now = now or utcnow()
     return Sanction.lifted.is_(False), or_(Sanction.ends_at.is_(None), Sanction.ends_at > now)
@@ -120,12 +124,28 @@ def _settle_flags(kind: str, target_id: int) -> None:
     )
 
 
+def flaggable(user: User | None, kind: str, target_id: int) -> Any:
+    """Return the content this person may report; NotFound for anything they may not read.
+
+    What a person cannot see where it stands (a draft, a deleted comment, anything in a consultation
+    hidden from them) is not found, whatever its id; hidden content cannot be reported again.
+    """
+    target = targets.load(kind, target_id)
+    if target is None or not targets.readable(kind, target, user) or getattr(target, "deleted", False):
+        raise NotFound()
+    if user is None or not permissions.can_flag(user, _consultation_of(target), target):
+        raise Forbidden(_("You cannot report your own contribution.") if user is not None else None)
+    if target.hidden:
+        raise AlreadyHidden(_("This contribution is already hidden."))
+    return target
+
+
 def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = "") -> Flag:
     """Record a report; enough distinct reports hide the content until a moderator reviews it."""
-    target = _target(kind, target_id)
+    target = flaggable(user, kind, target_id)
+    if user is None:  # flaggable has refused anonymous visitors already; this tells the type checker
+        raise Forbidden()
     consultation = _consultation_of(target)
-    if user is None or not permissions.can_flag(user, consultation, target):
-        raise Forbidden(_("You cannot report your own contribution.") if user is not None else None)
     text = text.strip()
     if reason not in REASONS:
         raise Invalid(_("Choose a reason."))
@@ -133,8 +153,6 @@ def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = 
         raise Invalid(_("Say briefly what the problem is."))
     if len(text) > REASON_TEXT_MAX:
         raise Invalid(_("At most %(n)d characters.", n=REASON_TEXT_MAX))
-    if target.hidden:
-        raise Conflict(_("This contribution is already hidden."))
     exists = db.session.scalar(
         select(Flag.id).where(Flag.kind == kind, Flag.target_id == target_id, Flag.user_id == user.id)
     )

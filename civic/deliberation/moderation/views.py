@@ -14,7 +14,7 @@ from flask_login import login_required
 from civic.accounts.models import User
 from civic.accounts.participant import current_participant
 from civic.consultations.services import get_consultation
-from civic.deliberation.moderation import permissions, queries, services, targets
+from civic.deliberation.moderation import permissions, queries, services
 from civic.deliberation.moderation.forms import REASON_LABELS, FlagForm, HideForm, SanctionForm
 from civic.errors import CivicError, Forbidden, NotFound
 from civic.extensions import db
@@ -26,16 +26,17 @@ bp = Blueprint("moderation", __name__)
 @bp.route("/flag/<kind>/<int:target_id>", methods=["GET", "POST"])
 @login_required
 def flag(kind: str, target_id: int) -> ResponseReturnValue:
-    target = targets.load(kind, target_id)
-    if target is None:
-        raise NotFound()
+    user = current_participant()
+    target = services.flaggable(user, kind, target_id)
     back = safe_next(request.values.get("next")) or target.moderation_url
     form = FlagForm()
     status = 200
     if form.validate_on_submit():
         try:
-            services.flag(current_participant(), kind, target_id, form.reason.data, form.text.data or "")
+            services.flag(user, kind, target_id, form.reason.data, form.text.data or "")
         except CivicError as error:
+            if isinstance(error, Forbidden | NotFound):
+                raise
             form.text.errors = [*form.text.errors, error.message]
             status = error.status
         else:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 from civic import components
+from civic.accounts.models import User
 from civic.extensions import db
 
 
-def _load(proposal_id: int) -> object | None:
+def _load(proposal_id: int) -> Any:
     from civic.deliberation.proposals.models import Proposal
 
     return db.session.get(Proposal, proposal_id)
+
+
+def _readable(proposal: Any, user: User | None) -> bool:
+    """Whoever may see the proposal's page may read it and its discussion (a draft: its author)."""
+    from civic.deliberation.proposals.permissions import can_view_proposal
+
+    return proposal is not None and can_view_proposal(user, proposal)
 
 
 def _on_moderation(proposal: object, action: str) -> None:
@@ -29,11 +39,12 @@ def _on_comment_count(proposal_id: int, delta: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from civic.deliberation.discussion import counts
+    from civic.deliberation.discussion import commentables
     from civic.deliberation.moderation import targets
     from civic.deliberation.proposals.views import bp
 
     app.register_blueprint(bp)
     components.attach("proposals", "proposals.index")
-    targets.register("proposal", _load, _on_moderation)
-    counts.register("proposal", _on_comment_count)
+    targets.register("proposal", _load, _readable, _on_moderation)
+    commentables.register("proposal", lambda proposal_id, user: _readable(_load(proposal_id), user))
+    commentables.listen("proposal", _on_comment_count)

@@ -169,7 +169,20 @@ def update_proposal(
     db.session.commit()
 
 
+def _ensure_shown(proposal: Proposal) -> None:
+    if proposal.hidden:
+        raise Forbidden(_("This proposal was hidden by the moderators."))
+
+
+def _ensure_author(user: User | None, proposal: Proposal, message: str) -> User:
+    if user is None or user.id != proposal.author_id:
+        raise Forbidden(message)
+    return user
+
+
 def publish_proposal(user: User | None, proposal: Proposal) -> None:
+    _ensure_author(user, proposal, _("Only its author can publish a proposal."))
+    _ensure_shown(proposal)
     if not permissions.can_publish_proposal(user, proposal):
         raise ProposalClosed(_("This proposal cannot be published now."))
     proposal.state = Proposal.PUBLISHED
@@ -180,6 +193,7 @@ def publish_proposal(user: User | None, proposal: Proposal) -> None:
 
 def withdraw_proposal(user: User | None, proposal: Proposal) -> None:
     """Withdraw an open proposal; its discussion is locked (what was said stays readable)."""
+    _ensure_author(user, proposal, _("Only its author can withdraw a proposal."))
     if not permissions.can_withdraw_proposal(user, proposal):
         raise ProposalClosed(_("Only the author can withdraw a proposal that is still open."))
     proposal.state = Proposal.WITHDRAWN
@@ -200,6 +214,7 @@ def lock_discussion(proposal: Proposal, locked: bool) -> None:
 
 def support(user: User | None, proposal: Proposal) -> None:
     """Add this person's support; one per person, never for one's own or a closed proposal."""
+    _ensure_shown(proposal)
     if user is not None and user.id == proposal.author_id:
         raise Conflict(_("You cannot support your own proposal."))
     if user is None or not permissions.can_support(user, proposal):
@@ -218,6 +233,7 @@ def support(user: User | None, proposal: Proposal) -> None:
 
 
 def withdraw_support(user: User | None, proposal: Proposal) -> None:
+    _ensure_shown(proposal)
     if user is None or not permissions.can_withdraw_support(user, proposal):
         raise ProposalClosed(_("Supports can no longer be changed in this phase."))
     found = db.session.scalar(
@@ -297,7 +313,9 @@ def add_theme(user: User | None, consultation: Consultation, name_fr: str, name_
 def remove_theme(user: User | None, consultation: Consultation, theme_id: int) -> None:
     if not permissions.can_manage_themes(user, consultation):
         raise Forbidden()
-    theme = _theme(consultation, theme_id)
+    theme = db.session.get(Theme, theme_id)
+    if theme is None or theme.consultation_id != consultation.id:
+        raise NotFound()
     db.session.delete(theme)
     db.session.commit()
 

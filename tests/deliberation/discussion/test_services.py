@@ -11,12 +11,12 @@ from civic.deliberation.discussion import services
 from civic.deliberation.discussion.models import Comment, CommentRevision, CommentVote, Thread
 from civic.deliberation.moderation import services as moderation
 from civic.deliberation.moderation.models import ModerationAction
-from civic.errors import Conflict, Forbidden, Invalid
+from civic.errors import Forbidden, Invalid
 from civic.extensions import db
 from civic.notifications.models import Notification
 from civic.timestamps import utcnow
 from tests.deliberation.factories import discussion_consultation, make_comment, make_thread
-from tests.factories import make_user
+from tests.factories import make_proposal, make_user
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -147,19 +147,20 @@ def test_phase_without_discussion_refuses_comments() -> None:
 
 def test_reply_to_a_comment_of_another_thread_is_invalid() -> None:
     consultation = discussion_consultation()
-    thread, other = make_thread(consultation), make_thread(consultation, "proposal", 99)
+    proposal = make_proposal(consultation, make_user())
+    thread, other = make_thread(consultation), make_thread(consultation, "proposal", proposal.id)
     foreign = make_comment(other, make_user())
     with pytest.raises(Invalid):
         make_comment(thread, make_user(), parent=foreign)
     assert _count(Comment) == 1
 
 
-def test_reply_to_a_hidden_comment_is_a_conflict() -> None:
+def test_reply_to_a_hidden_comment_is_forbidden() -> None:
     thread = make_thread(discussion_consultation())
     hidden = make_comment(thread, make_user())
     hidden.hidden = True
     db.session.commit()
-    with pytest.raises(Conflict):
+    with pytest.raises(Forbidden):
         make_comment(thread, make_user(), parent=hidden)
 
 
@@ -174,7 +175,7 @@ def test_suspended_person_cannot_comment() -> None:
 def test_reply_notifies_the_parent_author_and_the_owner_once_each() -> None:
     owner, parent_author, replier = make_user(), make_user(), make_user(name="Amira")
     consultation = discussion_consultation()
-    thread = make_thread(consultation, "proposal", 5, owner=owner)
+    thread = make_thread(consultation, "proposal", make_proposal(consultation, owner).id, owner=owner)
     top = make_comment(thread, parent_author)
     make_comment(thread, replier, "Je réponds", parent=top)
     rows = {(n.user_id, n.kind) for n in db.session.scalars(select(Notification))}
@@ -183,7 +184,8 @@ def test_reply_notifies_the_parent_author_and_the_owner_once_each() -> None:
 
 def test_nobody_is_notified_of_their_own_comment() -> None:
     owner = make_user()
-    thread = make_thread(discussion_consultation(), "proposal", 5, owner=owner)
+    consultation = discussion_consultation()
+    thread = make_thread(consultation, "proposal", make_proposal(consultation, owner).id, owner=owner)
     top = make_comment(thread, owner)
     make_comment(thread, owner, parent=top)
     assert _count(Notification) == 0

@@ -97,7 +97,7 @@ def test_comment_on_a_locked_thread_is_a_conflict_with_text_kept(client: FlaskCl
     assert _count(Comment) == 0
 
 
-def test_reply_to_a_hidden_comment_is_a_conflict(client: FlaskClient) -> None:
+def test_reply_to_a_hidden_comment_is_refused_and_keeps_the_text(client: FlaskClient) -> None:
     consultation = discussion_consultation()
     thread = make_thread(consultation)
     parent = make_comment(thread, make_user())
@@ -108,8 +108,9 @@ def test_reply_to_a_hidden_comment_is_a_conflict(client: FlaskClient) -> None:
     response = post_form(
         client, path, {"body": "Réponse gardée", "stance": ""}, token_from=_page(consultation.slug)
     )
-    assert response.status_code == 409 and "Réponse gardée" in html_text(response)
+    assert response.status_code == 403 and "Réponse gardée" in html_text(response)
     assert _count(Comment) == 1
+    assert client.get(path).status_code == 403  # nothing typed yet: no form to keep
 
 
 def test_reply_with_js_off_flow(client: FlaskClient) -> None:

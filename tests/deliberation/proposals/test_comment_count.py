@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
-from civic.deliberation.discussion import counts
+from civic.deliberation.discussion import commentables
 from civic.deliberation.discussion import services as discussion
 from civic.deliberation.discussion.models import Thread
 from civic.deliberation.moderation import services as moderation
@@ -137,9 +137,9 @@ def failing_listener() -> Iterator[None]:
     def fail(_target_id: int, _delta: int) -> None:
         raise RuntimeError("after the proposal's update, before the commit")
 
-    counts.register("proposal", fail)
+    commentables.listen("proposal", fail)
     yield
-    counts.LISTENERS["proposal"].remove(fail)
+    commentables.LISTENERS["proposal"].remove(fail)
 
 
 @pytest.mark.usefixtures("failing_listener")
