@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from config import ROOT, development_secret, from_name, normalise_database_url
+
+if TYPE_CHECKING:  # Flask is imported when an app is made: `python -m civic.voting` runs without it
+    from flask import Flask
 
 
 def create_app(config: str | dict[str, Any] | None = None) -> Flask:
@@ -14,6 +15,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     Without a name, the CIVIC_ENV environment variable decides (development by default).
     """
+    from flask import Flask
+
     from civic import (
         accounts,
         cli,

@@ -26,9 +26,20 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def private_folder(folder: Path) -> Path:
+    """Create a folder only its owner can enter (0700), or tighten an existing one; return it.
+
+    The instance folder holds the development secret and the SQLite database with its write-ahead log:
+    no other account on the machine should read them.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
 def development_secret(instance: Path = INSTANCE) -> str:
     """Return the development secret kept in instance/, creating it on first use."""
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     path = instance / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
@@ -109,6 +120,13 @@ class Base:
     DRAFTING_VERSION_TIMERS = True
 
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
+    # Polls derive their keys (voter pseudonyms, the ballot-signing key) from this secret, SECRET_KEY
+    # when unset. Set it to rotate SECRET_KEY without changing them: a new one while a poll is open
+    # would let its voters vote again, and every poll's published signatures would stop verifying.
+    VOTING_SECRET_KEY: str | None = os.environ.get("CIVIC_VOTING_SECRET_KEY") or None
+    # A poll's chain head is published (a checkpoint) at most once per this many minutes, at the
+    # window's start time: finer times would tell when each ballot was cast (docs/polls.md).
+    VOTING_CHECKPOINT_MINUTES = int(os.environ.get("CIVIC_VOTING_CHECKPOINT_MINUTES", "10"))
     # Only development may invent a secret (kept in instance/); production refuses to start without one.
     GENERATE_SECRET = False
 

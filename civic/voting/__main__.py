@@ -1,9 +1,12 @@
-"""Count ballot files and convert between formats from the command line.
+"""Count ballot files, convert between formats and verify a poll's audit download from the command line.
 
     python -m civic.voting count FILE --method irv [--seats N] [--rules PRESET] [--seed S] [--json]
     python -m civic.voting convert IN OUT
+    python -m civic.voting verify DOWNLOAD.json [--receipt CODE] [--public-key HEX]
 
-Unreadable input, a missing file or a bad option prints one line to stderr and exits with status 2.
+Unreadable input, a missing file or a bad option prints one line to stderr and exits with status 2;
+`verify` exits with status 1 when a check fails, naming each failure. Nothing here loads Flask or
+SQLAlchemy: the command checks a download without the site.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from civic.voting.audit.records import normalise_receipt
+from civic.voting.audit.verify import CHECKS, Report, verify
 from civic.voting.counting import registry
 from civic.voting.counting.formats import EXTENSIONS, FormatError, read_any, write_any
 from civic.voting.counting.formats.source import Progress
@@ -23,6 +28,7 @@ from civic.voting.counting.report import render
 from civic.voting.counting.rules import PRESETS, preset
 
 USAGE_ERROR = 2
+CHECK_FAILED = 1
 # Below this size a file reads too quickly for a progress bar to be worth drawing.
 PROGRESS_MIN_BYTES = 8 << 20
 _BAR_WIDTH = 30
@@ -112,9 +118,80 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+# What each check covers, as `verify` prints it.
+CHECK_NAMES = {
+    "format": "the download is complete and well formed",
+    "hashes": "each record matches its SHA-256 hash",
+    "links": "each record points to the one before it, positions 1 to n without a gap",
+    "signatures": "each record is signed by the server's key",
+    "receipts": "each receipt code is the one its record's signature gives",
+    "head": "the signed head counts every record and ends with the last one",
+    "checkpoints": "every published head is signed and still in the chain; the last is the closing head",
+    "recount": "counting the ballots that count again gives the published result",
+}
+
+
+def _print_report(report: Report, name: str) -> None:
+    print(
+        f"{name}: poll {report.poll_id}, {report.records} records, {report.counted} that count, "
+        f"{report.checkpoints} checkpoints, public key {report.public_key}"
+    )
+    for check in CHECKS:
+        if check == "format" and not report.failed(check):
+            continue
+        if check == "recount" and not report.recounted and not report.failed(check):
+            print(f"  skipped  {CHECK_NAMES[check]} (no result in the download)")
+            continue
+        print(f"  {'ok' if not report.failed(check) else 'FAILED':7}  {CHECK_NAMES[check]}")
+    if report.upgraded:
+        print(
+            f"  note: {report.upgraded} records were cast before ballots were signed: the server signed them "
+            "when it was upgraded, with the receipt codes they had been given"
+        )
+
+
+def _verify(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        _fail(f"{args.file}: no such file")
+    except IsADirectoryError:
+        _fail(f"{args.file}: is a directory")
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        _fail(f"{args.file}: not a JSON audit download ({error})")
+    code = None
+    if args.receipt is not None:
+        code = normalise_receipt(args.receipt)
+        if code is None:
+            _fail(
+                f"--receipt {args.receipt!r} is not a receipt code (16 letters and digits, e.g. K7QX-3MPA-RT2W-BN5D)"
+            )
+    report = verify(document, args.public_key)
+    _print_report(report, path.name)
+    failed = not report.ok
+    if code is not None:
+        entry = report.receipts.get(code)
+        if entry is None:
+            print(f"receipt {code}: NOT FOUND among the records: the ballot is missing (tampering?)")
+            failed = True
+        else:
+            state = "counted" if entry.counted else "replaced by a later ballot of the same voter"
+            print(f"receipt {code}: record {entry.position}, {state}, choice {entry.choice}")
+    if report.problems:
+        print(f"{len(report.problems)} problem(s):", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem.check}: {problem.detail}", file=sys.stderr)
+    print("FAILED" if failed else "all checks passed")
+    return CHECK_FAILED if failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     """Build the argument parser (exposed for documentation and tests)."""
-    main = _Parser(prog="python -m civic.voting", description="Count ballots; convert ballot files.")
+    main = _Parser(
+        prog="python -m civic.voting",
+        description="Count ballots; convert ballot files; verify a poll's audit.",
+    )
     commands = main.add_subparsers(dest="command", required=True, parser_class=_Parser)
     count = commands.add_parser("count", help="count a ballot file and print the rounds")
     count.add_argument("file", help=f"ballot file ({', '.join(EXTENSIONS)})")
@@ -128,6 +205,13 @@ def parser() -> argparse.ArgumentParser:
     convert.add_argument("input", help="file to read")
     convert.add_argument("output", help="file to write; its extension picks the format")
     convert.set_defaults(run=_convert)
+    check = commands.add_parser(
+        "verify", help="verify a poll's audit download: chain, signatures, receipts, recount"
+    )
+    check.add_argument("file", help="the audit download of a poll (poll-N-audit.json)")
+    check.add_argument("--receipt", help="your receipt code: say whether your ballot is there and counted")
+    check.add_argument("--public-key", help="the server's public key as the site shows it (64 hex digits)")
+    check.set_defaults(run=_verify)
     return main
 
 

@@ -1,17 +1,15 @@
 """Ballots: reading a ballot form, casting it into the chain, who has voted and which ballots count.
 
-Casting appends to the poll's hash chain. Appends are serialised per poll by starting the transaction
+Casting appends a signed record to the poll's hash chain. Appends are serialised per poll by starting the transaction
 with an UPDATE of the poll row: PostgreSQL then holds that row's lock, SQLite its write lock, until the
 commit, so every append reads the head its predecessor wrote. The participation row and the ballot are
-written in that same transaction; the participation's primary key (poll, person) is the backstop of
-one ballot per person.
+written in that same transaction; the participation's primary key (poll, voter pseudonym) is the
+backstop of one ballot per person.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +24,8 @@ from civic.consultations.models import Consultation
 from civic.errors import CivicError, Forbidden
 from civic.extensions import db
 from civic.timestamps import utcnow
-from civic.voting import NAMESPACE, permissions
-from civic.voting.chain import genesis_hash, receipt_code, record_hash, voter_tag
+from civic.voting import NAMESPACE, chain, permissions
+from civic.voting.audit.records import CURRENT, canonical_choice, genesis_hash
 from civic.voting.counting.consent import RESPONSES
 from civic.voting.errors import (
     AlreadyVoted,
@@ -53,10 +51,9 @@ class Receipt:
 def has_voted(poll: Poll, user: User | None) -> bool:
     if user is None:
         return False
+    voter = chain.participant(poll.id, user.id)
     found = db.session.scalar(
-        select(Participation.poll_id).where(
-            Participation.poll_id == poll.id, Participation.user_id == user.id
-        )
+        select(Participation.poll_id).where(Participation.poll_id == poll.id, Participation.voter == voter)
     )
     return found is not None
 
@@ -172,7 +169,7 @@ def read_ballot(poll: Poll, form: Mapping[str, str]) -> list[Any]:
 def cast_ballot(
     user: User | None, poll: Poll, consultation: Consultation, choice: list[Any], nonce: str = ""
 ) -> Receipt:
-    """Record a ballot: participation and chain record in one transaction; the last one counts."""
+    """Record a ballot: participation and signed chain record in one transaction; the last one counts."""
     now = utcnow()
     if user is None:
         raise Forbidden(_("Please sign in to vote."))
@@ -184,54 +181,57 @@ def cast_ballot(
     if not permissions.can_cast(user, poll, consultation, now):
         raise NotEligible()
     # Re-read what a caller could have built by hand with the same reader as the form's.
-    content = json.dumps(read_ballot(poll, _as_form(poll, choice)), separators=(",", ":"))
+    content = canonical_choice(read_ballot(poll, _as_form(poll, choice)))
     nonce_hash = hashlib.sha256(nonce.encode()).hexdigest() if nonce else ""
-    ballot_id = secrets.token_hex(16)
     poll_id, user_id = poll.id, user.id
+    voter = chain.participant(poll_id, user_id)
     try:
         # The first statement writes: it takes the poll's lock (PostgreSQL row, SQLite database) at once.
         db.session.execute(
             update(Poll).where(Poll.id == poll_id).values(chain_length=Poll.chain_length + 1),
             execution_options={"synchronize_session": False},
         )
-        length, head, closed_at, closes_at = db.session.execute(
-            select(Poll.chain_length, Poll.head_hash, Poll.closed_at, Poll.closes_at).where(
-                Poll.id == poll_id
-            )
+        length, head, closed_at, closes_at, salt, head_window = db.session.execute(
+            select(
+                Poll.chain_length,
+                Poll.head_hash,
+                Poll.closed_at,
+                Poll.closes_at,
+                Poll.tag_salt,
+                Poll.head_window,
+            ).where(Poll.id == poll_id)
         ).one()
         if closed_at is not None or now >= closes_at:
             raise PollClosed()
-        previous_nonce = db.session.execute(
-            select(Participation.form_nonce).where(
-                Participation.poll_id == poll_id, Participation.user_id == user_id
-            )
-        ).scalar_one_or_none()
+        mine = (Participation.poll_id == poll_id) & (Participation.voter == voter)
+        previous_nonce = db.session.execute(select(Participation.form_nonce).where(mine)).scalar_one_or_none()
         if previous_nonce is not None:
             if not poll.allow_changes:
                 raise AlreadyVoted()
             if nonce_hash and previous_nonce == nonce_hash:
                 raise FormReplayed()
             db.session.execute(
-                update(Participation)
-                .where(Participation.poll_id == poll_id, Participation.user_id == user_id)
-                .values(form_nonce=nonce_hash),
+                update(Participation).where(mine).values(form_nonce=nonce_hash),
                 execution_options={"synchronize_session": False},
             )
         else:
-            db.session.add(Participation(poll_id=poll_id, user_id=user_id, form_nonce=nonce_hash))
-        receipt = receipt_code(poll_id, ballot_id, content)
+            db.session.add(Participation(poll_id=poll_id, voter=voter, form_nonce=nonce_hash))
         previous = head or genesis_hash(poll_id)
-        new_head = record_hash(previous, ballot_id, content, receipt)
+        window = chain.checkpoint_before_cast(poll_id, length - 1, previous, head_window, now)
+        tag = chain.voter_tag(poll_id, user_id, salt or "") if poll.allow_changes else None
+        record = chain.new_record(poll_id, length, content, tag, previous)
         db.session.add(
             Ballot(
-                id=ballot_id,
+                id=record.ballot_id,
                 poll_id=poll_id,
                 position=length,
                 choice=content,
-                receipt=receipt,
+                receipt=record.receipt,
                 previous_hash=previous,
-                record_hash=new_head,
-                voter_tag=voter_tag(poll_id, user_id) if poll.allow_changes else None,
+                record_hash=record.record_hash,
+                signature=record.signature,
+                record_format=CURRENT,
+                voter_tag=tag,
                 voter_id=user_id if poll.secrecy == "public" else None,
             )
         )
@@ -239,7 +239,9 @@ def cast_ballot(
             update(Poll)
             .where(Poll.id == poll_id)
             .values(
-                head_hash=new_head,
+                head_hash=record.record_hash,
+                head_signature=chain.sign_head(poll_id, length, record.record_hash),
+                head_window=window,
                 voter_count=Poll.voter_count + (0 if previous_nonce is not None else 1),
             ),
             execution_options={"synchronize_session": False},
@@ -255,11 +257,11 @@ def cast_ballot(
     voters = db.session.scalar(select(Poll.voter_count).where(Poll.id == poll_id)) or 0
     realtime.publish(
         "poll.count",
-        {"poll": poll_id, "voters": voters, "head": new_head, "records": length},
+        {"poll": poll_id, "voters": voters, "head": record.record_hash, "records": length},
         to=realtime.room("poll", poll_id),
         namespace=NAMESPACE,
     )
-    return Receipt(code=receipt, record_hash=new_head, position=length)
+    return Receipt(code=record.receipt, record_hash=record.record_hash, position=length)
 
 
 def _as_form(poll: Poll, choice: list[Any]) -> dict[str, str]:

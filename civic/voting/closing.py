@@ -10,35 +10,28 @@ from sqlalchemy import delete, func, insert, select, update
 from civic import realtime
 from civic.accounts.models import Membership, User
 from civic.consultations.models import Consultation
+from civic.database import erase_old_row_versions
 from civic.errors import Forbidden
 from civic.extensions import db
 from civic.timestamps import utcnow
-from civic.voting import NAMESPACE, permissions
+from civic.voting import NAMESPACE, chain, permissions
+from civic.voting.audit import tally
 from civic.voting.ballots import counted_ballots
-from civic.voting.chain import head_of, verify_chain
-from civic.voting.counting.consent import ConsentBallot, ConsentElection, count_consent
-from civic.voting.counting.model import Election, RankedBallot, ScoreBallot, ScoreElection
-from civic.voting.counting.registry import count as count_election
-from civic.voting.counting.rules import preset
+from civic.voting.chain import head_of
+from civic.voting.counting.consent import ConsentElection
+from civic.voting.counting.model import Election, ScoreElection
 from civic.voting.errors import PollClosed
-from civic.voting.kinds import kind_of, scale_of
+from civic.voting.kinds import rules_of
 from civic.voting.models import Ballot, Participation, Poll
+
+
+def counted(ballots: list[Ballot]) -> list[tally.CountedBallot]:
+    return [tally.CountedBallot(b.choice, b.receipt) for b in ballots]
 
 
 def election_of(poll: Poll, ballots: list[Ballot]) -> Election | ScoreElection | ConsentElection:
     """Build the counting library's election from ballots as stored."""
-    names = [o.name for o in poll.options]
-    title = poll.question_fr or poll.question_en
-    kind = kind_of(poll)
-    if kind == "ranked":
-        ranked = [RankedBallot(tuple((i,) for i in json.loads(b.choice)), id=b.receipt) for b in ballots]
-        return Election(names, ranked, seats=poll.seats, title=title)
-    if kind == "consent":
-        return ConsentElection(
-            names, [ConsentBallot(tuple(json.loads(b.choice))) for b in ballots], title=title
-        )
-    scored = [ScoreBallot(tuple(json.loads(b.choice))) for b in ballots]
-    return ScoreElection(names, scored, min_score=0, max_score=scale_of(poll), title=title)
+    return tally.election_of(rules_of(poll), counted(ballots))
 
 
 def eligible_count(poll: Poll) -> int:
@@ -59,14 +52,14 @@ def _rewrite_participations(poll_id: int) -> None:
     Rows written as people voted keep traces of that order below the schema: on PostgreSQL their
     place in the table's heap (ctid) and the id of the transaction that wrote them (xmin), which the
     ballot of the same vote shares; on SQLite their place inside the b-tree pages. Deleting them and
-    inserting them again in (poll, person) order, all in one transaction, leaves rows whose place and
-    transaction id say nothing of when each person voted. Until then (while the poll is open) someone
-    with access to the database files could still pair them; see docs/polls.md.
+    inserting them again in (poll, pseudonym) order, all in one transaction, leaves rows whose place
+    and transaction id say nothing of when each one voted; erase_old_row_versions then drops the old
+    versions the database still keeps. See docs/polls.md for what holds while the poll is open.
     """
     rows = db.session.execute(
-        select(Participation.user_id, Participation.form_nonce)
+        select(Participation.voter, Participation.form_nonce)
         .where(Participation.poll_id == poll_id)
-        .order_by(Participation.user_id)
+        .order_by(Participation.voter)
     ).all()
     if not rows:
         return
@@ -76,7 +69,7 @@ def _rewrite_participations(poll_id: int) -> None:
     )
     db.session.execute(
         insert(Participation),
-        [{"poll_id": poll_id, "user_id": user_id, "form_nonce": nonce} for user_id, nonce in rows],
+        [{"poll_id": poll_id, "voter": voter, "form_nonce": nonce} for voter, nonce in rows],
     )
 
 
@@ -92,27 +85,31 @@ def _count(poll: Poll) -> None:
         return
     db.session.expire(poll)
     ballots = counted_ballots(poll)
-    election = election_of(poll, ballots)
-    rules = preset(poll.rules_preset).with_seed(poll.seed)
-    if isinstance(election, ConsentElection):
-        result = count_consent(election, rules, block_threshold=poll.block_threshold)
-    else:
-        result = count_election(poll.method, election, rules, seats=poll.seats)
+    result = tally.count(rules_of(poll), counted(ballots))
+    # No verdict on the chain is stored: the audit page checks it again each time it is shown.
     document = {
         "poll": poll.id,
         "question": {"fr": poll.question_fr, "en": poll.question_en},
         "result": result.to_dict(),
-        "chain": {"records": poll.chain_length, "head": head_of(poll), "valid": verify_chain(poll)},
+        "chain": {"records": poll.chain_length, "head": head_of(poll)},
         "counted_ballots": len(ballots),
     }
     db.session.execute(
         update(Poll)
         .where(Poll.id == poll.id)
-        .values(result_json=json.dumps(document, ensure_ascii=False), eligible_count=eligible_count(poll)),
+        .values(
+            result_json=json.dumps(document, ensure_ascii=False),
+            eligible_count=eligible_count(poll),
+            tag_salt=None,
+        ),
         execution_options={"synchronize_session": False},
     )
+    chain.add_checkpoint(poll.id, now, poll.chain_length, head_of(poll))
     _rewrite_participations(poll.id)
     db.session.commit()
+    # After the commit, outside any transaction: drop the participations' old row versions and the
+    # poll rows that still hold the tag salt.
+    erase_old_row_versions(Participation.__tablename__, Poll.__tablename__)
     realtime.publish("poll.closed", {"poll": poll.id}, to=realtime.room("poll", poll.id), namespace=NAMESPACE)
 
 

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from civic.voting.counting.registry import METHODS
+from civic.voting.audit.tally import FIXED_MAX, KINDS, Rules
 from civic.voting.models import Poll
 
-# The methods a poll can use, and the kind of ballot each one takes.
-KINDS: dict[str, str] = {
-    **{name: "ranked" for name, m in METHODS.items() if m.ballots == "ranked"},
-    "approval": "approval",
-    "score": "scores",
-    "star": "scores",
-    "majority-judgment": "scores",
-    "consent": "consent",
-}
-# STAR and majority judgment use their usual fixed scales (0-5 stars, six grades).
-FIXED_MAX = {"approval": 1, "star": 5, "majority-judgment": 5}
+__all__ = ["FIXED_MAX", "KINDS", "kind_of", "rules_of", "scale_of"]
 
 
 def kind_of(poll: Poll) -> str:
@@ -25,3 +15,17 @@ def kind_of(poll: Poll) -> str:
 
 def scale_of(poll: Poll) -> int:
     return FIXED_MAX.get(poll.method, poll.max_score)
+
+
+def rules_of(poll: Poll) -> Rules:
+    """Return what decides the poll's count besides its ballots, as the audit download publishes it."""
+    return Rules(
+        method=poll.method,
+        options=[o.name for o in poll.options],
+        title=poll.question_fr or poll.question_en,
+        seats=poll.seats,
+        rules_preset=poll.rules_preset,
+        seed=poll.seed,
+        max_score=poll.max_score,
+        block_threshold=poll.block_threshold,
+    )

@@ -1,19 +1,24 @@
 """Polls in a consultation: options, who may vote, who voted, the ballots (a hash chain), the result.
 
-Secrecy lives in the schema: `Participation` (who voted) and `Ballot` (what was voted) share no id and
-no timestamp. A participation's key is (poll, person) with no surrogate id and, on SQLite, no rowid,
-so no column tells in what order people voted; ballot ids are random. The only link is the
-`voter_tag` a poll that allows changes needs to find the ballot a new one replaces: an HMAC of the
-person under a key derived from the server secret, which is never stored in the database.
+Secrecy lives in the schema: `Participation` (that someone voted) and `Ballot` (what was voted) share
+no id and no timestamp, and no row of the database holds a person's id next to a secret ballot. A
+participation is keyed by (poll, voter) where `voter` is a pseudonym: an HMAC of the poll and the person
+under a key derived from the server secret, which is never stored in the database. Ballot ids are random.
+A poll that allows changes tags each ballot with another keyed pseudonym (`voter_tag`) that also
+covers the poll's `tag_salt`, erased at closing: after that no one, not even with the server secret, can
+tell whose ballot a tag is.
 
-Below the schema, rows still keep traces of when they were written while the poll is open (PostgreSQL's
-heap order and transaction ids, SQLite's places in a page); closing the poll writes its participations
-again in key order to erase them (services._rewrite_participations).
+Below the schema, rows keep traces of when they were written while the poll is open (PostgreSQL's heap
+order and transaction ids, SQLite's pages and write-ahead log); closing the poll writes its
+participations again in key order and then has the database drop the old row versions
+(civic.voting.closing, civic.database.erase_old_row_versions).
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,9 +85,16 @@ class Poll(db.Model):  # type: ignore[name-defined]
     eligibility: Mapped[str] = mapped_column(String(20), default="registered")
     secrecy: Mapped[str] = mapped_column(String(10), default="secret")
     allow_changes: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The chain: its length and the hash of its last record. Casting locks this row to append.
+    # The chain: its length, the hash of its last record and the server's signature of both
+    # (civic.voting.audit.records.head_message). Casting locks this row to append.
     chain_length: Mapped[int] = mapped_column(Integer, default=0)
     head_hash: Mapped[str] = mapped_column(String(64), default="")
+    head_signature: Mapped[str] = mapped_column(String(128), default="")
+    # The checkpoint window (its start) of the last ballot: the next ballot in a later window publishes
+    # the head as it stood at that window's start (civic.voting.chain.checkpoint_before_cast).
+    head_window: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every voter tag while the poll is open; set to NULL at closing so tags name no one.
+    tag_salt: Mapped[str | None] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
     voter_count: Mapped[int] = mapped_column(Integer, default=0)
     # Set once, when the poll is counted; the result never changes afterwards.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -123,10 +136,11 @@ class PollOption(db.Model):  # type: ignore[name-defined]
 
 
 class Participation(db.Model):  # type: ignore[name-defined]
-    """That a person voted in a poll: nothing else, no id, no time (see the module docstring).
+    """That someone voted in a poll, under a keyed pseudonym: no person id, no row id, no time.
 
-    The primary key (poll, person) is the one-ballot-per-person guarantee under concurrency.
-    `form_nonce` is the hash of the last ballot form they sent, so a replayed form is refused.
+    The primary key (poll, voter) is the one-ballot-per-person guarantee under concurrency; `voter` is
+    civic.voting.chain.participant(poll, person). `form_nonce` is the hash of the last ballot form
+    they sent, so a replayed form is refused.
     """
 
     __tablename__ = "poll_participations"
@@ -134,16 +148,18 @@ class Participation(db.Model):  # type: ignore[name-defined]
     __table_args__ = {"sqlite_with_rowid": False}
 
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    voter: Mapped[str] = mapped_column(String(64), primary_key=True)
     form_nonce: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Ballot(db.Model):  # type: ignore[name-defined]
-    """One record of a poll's append-only hash chain: a ballot as cast, with its receipt code.
+    """One record of a poll's append-only hash chain: a ballot as cast, signed, with its receipt code.
 
     `choice` is canonical JSON: option positions in rank order (ranked methods), one score or
     None per option (cardinal methods), one response or None per option (consent).
-    `record_hash` = SHA-256 of previous_hash, id, choice and receipt (see services.record_hash).
+    `record_hash` covers the poll, position, id, choice, voter tag and previous hash; `signature` is
+    the server's Ed25519 signature of it; `receipt` derives from the signature (format 1). The bytes
+    are described in civic.voting.audit.records.
     """
 
     __tablename__ = "ballots"
@@ -156,9 +172,44 @@ class Ballot(db.Model):  # type: ignore[name-defined]
     receipt: Mapped[str] = mapped_column(String(24), index=True)
     previous_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128), default="")
+    # 1: signed when cast. 0: cast before signatures, re-signed when the server was upgraded.
+    record_format: Mapped[int] = mapped_column(Integer, default=1)
     # Only when the poll allows changes: finds the ballot a new one replaces (the last one counts).
     voter_tag: Mapped[str | None] = mapped_column(String(64), index=True)
     # Only on public polls (named ballots); kept as NULL if the account goes, so the chain stays whole.
     voter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     voter: Mapped[User | None] = relationship()
+
+
+class PollCheckpoint(db.Model):  # type: ignore[name-defined]
+    """A signed head of a poll's chain at a time: an append-only public record (never changed nor removed).
+
+    One is written at the first ballot of each time window, for the head as it stood when the window
+    began (the time is the window's start, not a ballot's), and one at closing. A later rewrite of the
+    chain contradicts the heads published here.
+    """
+
+    __tablename__ = "poll_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    length: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class CheckpointChanged(RuntimeError):
+    """Raised on any attempt to change or remove a published checkpoint."""
+
+
+@event.listens_for(PollCheckpoint, "before_update")
+def _refuse_update(_mapper: Any, _connection: Any, target: PollCheckpoint) -> None:
+    raise CheckpointChanged(f"checkpoint {target.id} of poll {target.poll_id} cannot be changed")
+
+
+@event.listens_for(PollCheckpoint, "before_delete")
+def _refuse_delete(_mapper: Any, _connection: Any, target: PollCheckpoint) -> None:
+    raise CheckpointChanged(f"checkpoint {target.id} of poll {target.poll_id} cannot be removed")

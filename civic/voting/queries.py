@@ -210,18 +210,27 @@ def audit_rows(poll: Poll) -> list[AuditRow]:
         voters = {b.id: b.voter.display_name for b in named if b.voter is not None}
     labels = [localized(o, "label") for o in poll.options]
     kind = kinds.kind_of(poll)
+    return [
+        AuditRow(ballot.receipt, marks_of(kind, labels, ballot.choice), True, voters.get(ballot.id))
+        for ballot in counted
+    ]
+
+
+def marks_of(kind: str, labels: list[str], choice: str) -> list[tuple[str, str]]:
+    """A stored choice in words: (rank, option) for ranked ballots, (option, score or answer) otherwise.
+
+    A choice that does not fit the options (a forged record) is shown as it is stored, never an error.
+    """
     answers = dict(CONSENT_RESPONSES)
-    rows = []
-    for ballot in counted:
-        choice = json.loads(ballot.choice)
+    try:
+        values = json.loads(choice)
         if kind == "ranked":
-            marks = [(str(rank), labels[i]) for rank, i in enumerate(choice, start=1)]
-        elif kind == "consent":
-            marks = [(labels[i], str(answers[r])) for i, r in enumerate(choice) if r]
-        else:
-            marks = [(labels[i], str(s)) for i, s in enumerate(choice) if s is not None]
-        rows.append(AuditRow(ballot.receipt, marks, True, voters.get(ballot.id)))
-    return rows
+            return [(str(rank), labels[i]) for rank, i in enumerate(values, start=1)]
+        if kind == "consent":
+            return [(labels[i], str(answers[r])) for i, r in enumerate(values) if r]
+        return [(labels[i], str(v)) for i, v in enumerate(values) if v is not None]
+    except (ValueError, TypeError, IndexError, KeyError):
+        return [("?", choice)]
 
 
 def db_ballots_with_voters(poll: Poll) -> list[Ballot]:

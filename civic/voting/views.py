@@ -24,6 +24,7 @@ from civic.voting import (
     ballots,
     chain,
     charts,
+    checks,
     closing,
     definitions,
     exports,
@@ -208,6 +209,7 @@ def _render_poll(
         can_manage=permissions.can_manage_polls(user, consultation),
         can_close=permissions.can_close_poll(user, poll, consultation),
         head=chain.head_of(poll),
+        checkpoints=chain.checkpoints_of(poll.id),
         mj_grades=queries.MJ_GRADES,
         responses=queries.CONSENT_RESPONSES,
     ), status
@@ -289,11 +291,22 @@ def results(slug: str, poll_id: int) -> ResponseReturnValue:
 def audit(slug: str, poll_id: int) -> ResponseReturnValue:
     consultation, poll = _load(slug, poll_id)
     document = _published(consultation, poll)
+    # Checked now, from the stored ballots, signatures and checkpoints: never a verdict stored earlier.
+    report = exports.verification(poll)
+    problems, more = checks.shown_problems(report)
+    typed = request.args.get("receipt")
     return render_template(
         "voting/audit.html",
         consultation=consultation,
         poll=poll,
         document=document,
+        report=report,
+        check_lines=checks.check_lines(report),
+        problems=problems,
+        more_problems=more,
+        lookup=checks.look_up(poll, report, typed) if typed is not None else None,
+        public_key=chain.public_key_hex(),
+        checkpoints=chain.checkpoints_of(poll.id),
         rows=queries.audit_rows(poll),
         options=queries.option_views(poll),
         formats=exports.formats_of(poll),
