@@ -19,14 +19,14 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
-from civic.accounts.models import Membership, User
+from civic.accounts.models import Membership, Sanction, User
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import services as discussion
 from civic.deliberation.discussion.models import Comment, Thread
 from civic.deliberation.drafting import services as drafting
 from civic.deliberation.drafting.amendments import services as amendments
 from civic.deliberation.drafting.models import Document
-from civic.deliberation.moderation.models import Sanction
+
 from civic.deliberation.proposals.models import Proposal, Theme
 from civic.extensions import db
 from civic.timestamps import utcnow

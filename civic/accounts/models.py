@@ -76,3 +76,27 @@ class Membership(db.Model):  # type: ignore[name-defined]
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+
+class Sanction(db.Model):  # type: ignore[name-defined]
+    """A suspension or ban of a person by a site administrator, with the reason the person sees.
+
+    Site-wide and the accounts' own (civic.accounts.sanctions says what it stops); moderation's
+    services create and lift them and write the public moderation log.
+    """
+
+    __tablename__ = "sanctions"
+
+    KINDS = ("suspension", "ban")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    # A ban may be open-ended (None); a suspension always ends.
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -17,6 +17,7 @@ from civic.accounts import permissions
 from civic.accounts.mail import send_mail
 from civic.accounts.models import Membership, Organisation, User
 from civic.accounts.passwords import hash_password, verify_password
+from civic.accounts.sanctions import ensure_can_participate
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
 from civic.text import render_markdown
@@ -158,6 +159,7 @@ def create_organisation(
     """Create an organisation; its creator becomes its first representative."""
     if user is None or not permissions.can_create_organisation(user):
         raise Forbidden()
+    ensure_can_participate(user)
     organisation = Organisation(
         slug=_unique_slug(name),
         name=name.strip(),
@@ -177,6 +179,7 @@ def update_organisation(
 ) -> None:
     if not permissions.can_edit_organisation(user, organisation):
         raise Forbidden()
+    ensure_can_participate(user)
     organisation.name = name.strip()
     organisation.description = description
     organisation.description_html = str(render_markdown(description))
@@ -188,6 +191,7 @@ def update_organisation(
 def request_membership(user: User | None, organisation: Organisation) -> Membership:
     if user is None:
         raise Forbidden()
+    ensure_can_participate(user)
     if not permissions.can_request_membership(user, organisation):
         raise Conflict(_("You have already asked to join this organisation."))
     membership = Membership(user=user, organisation=organisation, status=Membership.PENDING)
@@ -208,6 +212,7 @@ def _pending(organisation: Organisation, membership_id: int) -> Membership:
 def accept_membership(user: User | None, organisation: Organisation, membership_id: int) -> Membership:
     if not permissions.can_decide_membership(user, organisation):
         raise Forbidden()
+    ensure_can_participate(user)
     membership = _pending(organisation, membership_id)
     membership.status = Membership.REPRESENTATIVE
     db.session.commit()
@@ -217,6 +222,7 @@ def accept_membership(user: User | None, organisation: Organisation, membership_
 def decline_membership(user: User | None, organisation: Organisation, membership_id: int) -> None:
     if not permissions.can_decide_membership(user, organisation):
         raise Forbidden()
+    ensure_can_participate(user)
     membership = _pending(organisation, membership_id)
     db.session.delete(membership)
     db.session.commit()
@@ -234,6 +240,7 @@ def leave_organisation(user: User | None, organisation: Organisation) -> None:
 def set_verified(user: User | None, organisation: Organisation, verified: bool) -> None:
     if not permissions.can_verify_organisation(user):
         raise Forbidden()
+    ensure_can_participate(user)
     organisation.verified = verified
     db.session.commit()
 

@@ -163,18 +163,23 @@ def organisations() -> ResponseReturnValue:
 @login_required
 def new_organisation() -> ResponseReturnValue:
     form = OrganisationForm()
-    if form.validate_on_submit():
-        organisation = services.create_organisation(
-            current_participant(),
-            form.name.data,
-            form.description.data or "",
-            form.website.data or "",
-            form.logo_url.data or "",
-        )
-        flash(_("The organisation has been created. You are its representative."), "success")
-        return redirect(url_for("accounts.organisation", slug=organisation.slug))
     status = 422 if request.method == "POST" else 200
-    return render_template("organisations/form.html", form=form, organisation=None), status
+    error = None
+    if form.validate_on_submit():
+        try:
+            organisation = services.create_organisation(
+                current_participant(),
+                form.name.data,
+                form.description.data or "",
+                form.website.data or "",
+                form.logo_url.data or "",
+            )
+        except CivicError as failure:
+            error, status = failure.message, failure.status
+        else:
+            flash(_("The organisation has been created. You are its representative."), "success")
+            return redirect(url_for("accounts.organisation", slug=organisation.slug))
+    return render_template("organisations/form.html", form=form, organisation=None, error=error), status
 
 
 @bp.route("/organisations/<slug>")
@@ -200,19 +205,24 @@ def edit_organisation(slug: str) -> ResponseReturnValue:
     if not permissions.can_edit_organisation(current_participant(), org):
         raise Forbidden()
     form = OrganisationForm(obj=org)
-    if form.validate_on_submit():
-        services.update_organisation(
-            current_participant(),
-            org,
-            form.name.data,
-            form.description.data or "",
-            form.website.data or "",
-            form.logo_url.data or "",
-        )
-        flash(_("The organisation has been updated."), "success")
-        return redirect(url_for("accounts.organisation", slug=org.slug))
     status = 422 if request.method == "POST" else 200
-    return render_template("organisations/form.html", form=form, organisation=org), status
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(
+                current_participant(),
+                org,
+                form.name.data,
+                form.description.data or "",
+                form.website.data or "",
+                form.logo_url.data or "",
+            )
+        except CivicError as failure:
+            error, status = failure.message, failure.status
+        else:
+            flash(_("The organisation has been updated."), "success")
+            return redirect(url_for("accounts.organisation", slug=org.slug))
+    return render_template("organisations/form.html", form=form, organisation=org, error=error), status
 
 
 @bp.route("/organisations/<slug>/join", methods=["POST"])

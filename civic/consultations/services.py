@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from civic.accounts.models import User
+from civic.accounts.sanctions import ensure_can_participate
 from civic.accounts.services import find_user_by_email
 from civic.components import PHASE_KINDS, REGISTRY
 from civic.consultations import permissions
@@ -76,6 +77,7 @@ def _describe(consultation: Consultation, data: dict[str, str]) -> None:
 def create_consultation(user: User | None, slug: str, data: dict[str, str]) -> Consultation:
     if not permissions.can_create_consultation(user):
         raise Forbidden()
+    ensure_can_participate(user)
     if not SLUG.match(slug):
         raise Invalid(_("Use lowercase letters, digits and hyphens only."))
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == slug)) is not None:
@@ -90,6 +92,7 @@ def create_consultation(user: User | None, slug: str, data: dict[str, str]) -> C
 def update_consultation(user: User | None, consultation: Consultation, data: dict[str, str]) -> None:
     if not permissions.can_edit_consultation(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     _describe(consultation, data)
     db.session.commit()
 
@@ -115,6 +118,7 @@ def add_phase(
     """Add a phase; without a component list it enables its kind's usual components."""
     if not permissions.can_edit_consultation(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     names = list(PHASE_KINDS[kind][1]) if components is None and kind in PHASE_KINDS else components or []
     _check_phase(kind, starts_at, ends_at, names)
     phase = Phase(kind=kind, starts_at=starts_at, ends_at=ends_at, components=" ".join(names))
@@ -141,6 +145,7 @@ def update_phase(
 ) -> Phase:
     if not permissions.can_edit_consultation(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     phase = get_phase(consultation, phase_id)
     _check_phase(kind, starts_at, ends_at, components)
     phase.kind, phase.starts_at, phase.ends_at, phase.components = (
@@ -156,6 +161,7 @@ def update_phase(
 def remove_phase(user: User | None, consultation: Consultation, phase_id: int) -> None:
     if not permissions.can_edit_consultation(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     phase = get_phase(consultation, phase_id)
     if consultation.current_phase_id == phase.id:
         consultation.current_phase_id = None
@@ -167,6 +173,7 @@ def move_phase(user: User | None, consultation: Consultation, phase_id: int | No
     """Make a phase current by hand, or (None) let the dates decide again."""
     if not permissions.can_move_phase(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     if phase_id is not None:
         get_phase(consultation, phase_id)
     consultation.current_phase_id = phase_id
@@ -176,6 +183,7 @@ def move_phase(user: User | None, consultation: Consultation, phase_id: int | No
 def add_moderator(user: User | None, consultation: Consultation, email: str) -> User:
     if not permissions.can_name_moderators(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     moderator = find_user_by_email(email)
     if moderator is None:
         raise Invalid(_("No account uses this e-mail address."))
@@ -189,5 +197,6 @@ def add_moderator(user: User | None, consultation: Consultation, email: str) -> 
 def remove_moderator(user: User | None, consultation: Consultation, moderator_id: int) -> None:
     if not permissions.can_name_moderators(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     consultation.moderators[:] = [m for m in consultation.moderators if m.id != moderator_id]
     db.session.commit()

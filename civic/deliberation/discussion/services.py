@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import realtime
 from civic.accounts.models import User
+from civic.accounts.sanctions import ensure_can_participate
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import commentables, permissions
 from civic.deliberation.discussion.models import (
@@ -164,7 +165,7 @@ def _clean_stance(stance: str | None) -> str | None:
 def _ensure_can_write(user: User | None, consultation: Consultation, thread: Thread, now: datetime) -> User:
     if user is None:
         raise Forbidden(_("Please sign in to take part in the discussion."))
-    moderation.ensure_can_post(user)
+    ensure_can_participate(user)
     if thread.locked:
         raise ThreadLocked(_("This discussion is locked: no new comments."))
     if not permissions.discussion_open(consultation, now):
@@ -259,7 +260,7 @@ def edit_comment(
     consultation = consultation_of(thread, user)
     if user is None or not permissions.is_author(user, comment):
         raise Forbidden(_("Only its author can edit a comment."))
-    moderation.ensure_can_post(user)
+    ensure_can_participate(user)
     if not comment.visible:
         raise Conflict(_("This comment was deleted or hidden: it cannot be edited."))
     if thread.locked:
@@ -304,6 +305,7 @@ def vote(user: User | None, comment: Comment, value: int) -> int:
     if user is None:
         raise Forbidden()
     consultation_of(get_thread(comment.thread_id), user)
+    ensure_can_participate(user)
     if not comment.visible:
         raise Forbidden(_("This comment was deleted or hidden."))
     if permissions.is_author(user, comment):
@@ -350,6 +352,7 @@ def set_locked(thread: Thread, locked: bool, actor: User | None = None) -> None:
         raise NotFound()
     if actor is not None and not permissions.can_lock(actor, consultation):
         raise Forbidden()
+    ensure_can_participate(actor)
     if thread.locked == locked:
         if actor is None:
             return

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from civic import realtime
 from civic.accounts.models import User
+from civic.accounts import sanctions
 from civic.accounts.services import find_user_by_email
 from civic.consultations.models import Consultation
 from civic.deliberation.drafting import attribution, crdt, diff, permissions
@@ -233,23 +234,19 @@ def person(user: User | None) -> dict[str, object]:
 def role_of(user: User | None, document: Document, sanctioned: bool | None = None) -> str:
     """The mode's role for this person; suspended or banned people only read.
 
-    `sanctioned`: already known (a re-check of many people asks moderation once for all of them).
+    `sanctioned`: already known (a re-check of many people asks once for all of them).
     """
     role = permissions.role_for(user, document)
     if role != permissions.VIEWER and user is not None:
-        from civic.deliberation.moderation import services as moderation
-
         if sanctioned is None:
-            sanctioned = moderation.active_sanction(user) is not None
+            sanctioned = sanctions.is_sanctioned(user)
         if sanctioned:
             return permissions.VIEWER
     return role
 
 
 def sanctioned_ids(user_ids: set[int]) -> set[int]:
-    from civic.deliberation.moderation import services as moderation
-
-    return moderation.sanctioned_ids(user_ids)
+    return sanctions.sanctioned_ids(user_ids)
 
 
 def enter(document: Document, user: User | None, sid: str, role: str) -> tuple[str, str | None]:

@@ -1,4 +1,4 @@
-"""Flags, the append-only moderation log, and site-wide sanctions (suspensions and bans)."""
+"""Flags and the append-only moderation log (sanctions are the accounts' own: civic.accounts.models)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from civic.accounts.models import User
 from civic.extensions import db
 from civic.timestamps import UTCDateTime, utcnow
 
@@ -70,23 +69,3 @@ def _refuse_update(_mapper: Any, _connection: Any, target: ModerationAction) -> 
 @event.listens_for(ModerationAction, "before_delete")
 def _refuse_delete(_mapper: Any, _connection: Any, target: ModerationAction) -> None:
     raise AppendOnlyError(f"moderation log entry {target.id} cannot be deleted")
-
-
-class Sanction(db.Model):  # type: ignore[name-defined]
-    """A suspension or ban of a user by a site administrator, with the reason the user sees."""
-
-    __tablename__ = "sanctions"
-
-    KINDS = ("suspension", "ban")
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(Text)
-    # A ban may be open-ended (None); a suspension always ends.
-    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    lifted: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    user: Mapped[User] = relationship(foreign_keys=[user_id])

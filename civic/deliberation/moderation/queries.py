@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from civic.accounts.models import Sanction
 from civic.consultations.models import Consultation
 from civic.deliberation.moderation import targets
-from civic.deliberation.moderation.models import Flag, ModerationAction, Sanction
+from civic.deliberation.moderation.models import Flag, ModerationAction
 from civic.extensions import db
 from civic.timestamps import utcnow
 

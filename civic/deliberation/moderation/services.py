@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
-from civic.accounts.models import User
+from civic.accounts.models import Sanction, User
+from civic.accounts.sanctions import ensure_can_participate, in_force_clause
 from civic.consultations.models import Consultation
 from civic.deliberation.moderation import permissions, targets
-from civic.deliberation.moderation.models import REASONS, Flag, ModerationAction, Sanction
+from civic.deliberation.moderation.models import REASONS, Flag, ModerationAction
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
 from civic.timestamps import utcnow
@@ -21,62 +21,12 @@ REASON_TEXT_MAX = 1000
 PUBLIC_REASON_MAX = 1000
 
 
-class Sanctioned(Forbidden):
-    """The person is suspended or banned: the message gives the reason and the end date."""
-
-
 class AlreadyFlagged(Conflict):
     pass
 
 
 class AlreadyHidden(Forbidden):
     """Hidden content cannot be reported (its text is not shown: nothing to report)."""
-
-
-def _in_force(now: datetime | None) -> tuple[Any, ...]:
-    now = now or utcnow()
-    return Sanction.lifted.is_(False), or_(Sanction.ends_at.is_(None), Sanction.ends_at > now)
-
-
-def sanctioned_ids(user_ids: set[int], now: datetime | None = None) -> set[int]:
-    """Of these people, those under a sanction in force (one query for many; see active_sanction)."""
-    if not user_ids:
-        return set()
-    return set(
-        db.session.scalars(select(Sanction.user_id).where(Sanction.user_id.in_(user_ids), *_in_force(now)))
-    )
-
-
-def active_sanction(user: User, now: datetime | None = None) -> Sanction | None:
-    """Return the sanction in force for this person that ends last (open-ended bans first), if any."""
-    return db.session.scalar(
-        select(Sanction)
-        .where(Sanction.user_id == user.id, *_in_force(now))
-        .order_by(Sanction.ends_at.is_(None).desc(), Sanction.ends_at.desc())
-        .limit(1)
-    )
-
-
-def ensure_can_post(user: User) -> None:
-    """Raise Sanctioned when the person is suspended or banned; proposals and discussion call this."""
-    sanction = active_sanction(user)
-    if sanction is None:
-        return
-    if sanction.ends_at is None:
-        message = _("Your account has been banned. Reason: %(reason)s", reason=sanction.reason)
-    elif sanction.kind == "ban":
-        message = _(
-            "Your account has been banned until %(date)s. Reason: %(reason)s",
-            date=format_datetime(sanction.ends_at, "medium"),
-            reason=sanction.reason,
-        )
-    else:
-        message = _(
-            "Your account is suspended until %(date)s. Reason: %(reason)s",
-            date=format_datetime(sanction.ends_at, "medium"),
-            reason=sanction.reason,
-        )
-    raise Sanctioned(message)
 
 
 def record(
@@ -142,6 +92,7 @@ def flaggable(user: User | None, kind: str, target_id: int) -> Any:
 
 def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = "") -> Flag:
     """Record a report; enough distinct reports hide the content until a moderator reviews it."""
+    ensure_can_participate(user)
     target = flaggable(user, kind, target_id)
     if user is None:  # flaggable has refused anonymous visitors already; this tells the type checker
         raise Forbidden()
@@ -168,9 +119,13 @@ def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = 
     )
     db.session.add(report)
     db.session.flush()
+    # People under a sanction in force do not count (they may have flagged before it began).
     count = db.session.scalar(
         select(func.count(func.distinct(Flag.user_id))).where(
-            Flag.kind == kind, Flag.target_id == target_id, Flag.resolved.is_(False)
+            Flag.kind == kind,
+            Flag.target_id == target_id,
+            Flag.resolved.is_(False),
+            ~in_force_clause(Flag.user_id),
         )
     )
     hidden_now = (count or 0) >= consultation.flag_threshold
@@ -187,6 +142,7 @@ def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = 
 def _moderated_target(user: User | None, consultation: Consultation, kind: str, target_id: int) -> Any:
     if not permissions.can_moderate(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     target = _target(kind, target_id)
     if target.consultation_id != consultation.id:
         raise NotFound()

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import Organisation, User
 from civic.accounts.permissions import is_representative
+from civic.accounts.sanctions import ensure_can_participate
 from civic.consultations.models import Consultation
 from civic.deliberation.proposals import permissions, search
 from civic.deliberation.proposals.models import Proposal, ProposalEvent, ProposalVersion, Support, Theme
@@ -35,12 +36,6 @@ def get_proposal(consultation: Consultation, proposal_id: int, user: User | None
     ):
         raise NotFound()
     return proposal
-
-
-def _ensure_can_post(user: User) -> None:
-    from civic.deliberation.moderation import services as moderation  # suspended or banned people cannot post
-
-    moderation.ensure_can_post(user)
 
 
 def _check_text(title: str, body: str) -> tuple[str, str]:
@@ -88,7 +83,7 @@ def create_proposal(
     """Create a draft (private to its author) or publish at once."""
     if user is None or not permissions.can_create_proposal(user, consultation):
         raise Forbidden(_("Proposals cannot be put forward in this phase."))
-    _ensure_can_post(user)
+    ensure_can_participate(user)
     title, body = _check_text(title, body)
     proposal = Proposal(
         consultation_id=consultation.id,
@@ -144,7 +139,7 @@ def update_proposal(
     """Edit a proposal: freely until its first support or comment, then keeping the previous text."""
     if user is None or not permissions.can_edit_proposal(user, proposal):
         raise Forbidden()
-    _ensure_can_post(user)
+    ensure_can_participate(user)
     title, body = _check_text(title, body)
     theme = _theme(proposal.consultation, theme_id)
     organisation = _organisation(user, organisation_id)
@@ -182,6 +177,7 @@ def _ensure_author(user: User | None, proposal: Proposal, message: str) -> User:
 
 def publish_proposal(user: User | None, proposal: Proposal) -> None:
     _ensure_author(user, proposal, _("Only its author can publish a proposal."))
+    ensure_can_participate(user)
     _ensure_shown(proposal)
     if not permissions.can_publish_proposal(user, proposal):
         raise ProposalClosed(_("This proposal cannot be published now."))
@@ -214,6 +210,7 @@ def lock_discussion(proposal: Proposal, locked: bool) -> None:
 
 def support(user: User | None, proposal: Proposal) -> None:
     """Add this person's support; one per person, never for one's own or a closed proposal."""
+    ensure_can_participate(user)
     _ensure_shown(proposal)
     if user is not None and user.id == proposal.author_id:
         raise Conflict(_("You cannot support your own proposal."))
@@ -264,6 +261,7 @@ def answer_proposal(
     """Record a moderator's decision with its official answer (markdown) and notify the author."""
     if not permissions.can_answer(user, proposal):
         raise Forbidden()
+    ensure_can_participate(user)
     if state not in DECISIONS:
         raise Invalid(_("Choose a decision."))
     answer = answer.strip()
@@ -301,6 +299,7 @@ def answer_proposal(
 def add_theme(user: User | None, consultation: Consultation, name_fr: str, name_en: str) -> Theme:
     if not permissions.can_manage_themes(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     name_fr, name_en = name_fr.strip(), name_en.strip()
     if not (name_fr or name_en) or max(len(name_fr), len(name_en)) > 80:
         raise Invalid(_("Name the theme in at least one language (at most 80 characters)."))
@@ -313,6 +312,7 @@ def add_theme(user: User | None, consultation: Consultation, name_fr: str, name_
 def remove_theme(user: User | None, consultation: Consultation, theme_id: int) -> None:
     if not permissions.can_manage_themes(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     theme = db.session.get(Theme, theme_id)
     if theme is None or theme.consultation_id != consultation.id:
         raise NotFound()

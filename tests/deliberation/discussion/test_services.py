@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from civic.accounts import sanctions
 from civic.deliberation.discussion import services
 from civic.deliberation.discussion.models import Comment, CommentRevision, CommentVote, Thread
 from civic.deliberation.moderation import services as moderation
@@ -168,7 +169,7 @@ def test_suspended_person_cannot_comment() -> None:
     admin, person = make_user(admin=True), make_user()
     moderation.sanction(admin, person.id, "suspension", "Propos injurieux", utcnow() + timedelta(days=3))
     thread = make_thread(discussion_consultation())
-    with pytest.raises(moderation.Sanctioned, match="Propos injurieux"):
+    with pytest.raises(sanctions.Sanctioned, match="Propos injurieux"):
         make_comment(thread, person)
 
 

@@ -9,11 +9,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from civic.accounts.models import User
+from civic.accounts.models import Sanction, User
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion.models import Comment, Thread
 from civic.deliberation.moderation import services as moderation
-from civic.deliberation.moderation.models import Flag, ModerationAction, Sanction
+from civic.deliberation.moderation.models import Flag, ModerationAction
 from civic.extensions import db
 from civic.timestamps import utcnow
 from tests.conftest import post_form, sign_in

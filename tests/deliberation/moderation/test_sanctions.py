@@ -8,9 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from civic.accounts.models import User
+from civic.accounts import sanctions
+from civic.accounts.models import Sanction, User
 from civic.deliberation.moderation import services
-from civic.deliberation.moderation.models import ModerationAction, Sanction
+from civic.deliberation.moderation.models import ModerationAction
 from civic.extensions import db
 from civic.timestamps import utcnow
 from tests.conftest import csrf_token, html_text, post_form, sign_in
@@ -77,7 +78,7 @@ def test_lift_through_the_page_lets_the_person_post_and_logs_it(client: FlaskCli
     assert _lifted(suspension.id)
     person = db.session.get(User, suspension.user_id)
     assert person is not None
-    services.ensure_can_post(person)
+    sanctions.ensure_can_participate(person)
     entry = db.session.scalar(select(ModerationAction).where(ModerationAction.action == "lift"))
     assert entry is not None and entry.kind == "user" and entry.target_id == person.id
     assert "Sam Suspendu" not in html_text(client.get(f"/c/{slug}/moderation/sanctions")).split("<h1>")[1]

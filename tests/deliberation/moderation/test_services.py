@@ -8,8 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from civic.accounts import sanctions
+from civic.accounts.models import Sanction
 from civic.deliberation.moderation import queries, services
-from civic.deliberation.moderation.models import AppendOnlyError, Flag, ModerationAction, Sanction
+from civic.deliberation.moderation.models import AppendOnlyError, Flag, ModerationAction
 from civic.errors import Conflict, Invalid
 from civic.extensions import db
 from civic.timestamps import utcnow
@@ -118,8 +120,8 @@ def test_queue_lists_oldest_first_with_reasons() -> None:
 def test_ban_without_end_date_and_suspension_messages() -> None:
     admin, person = make_user(admin=True), make_user()
     services.sanction(admin, person.id, "ban", "Harcèlement", None)
-    with pytest.raises(services.Sanctioned, match="Harcèlement"):
-        services.ensure_can_post(person)
+    with pytest.raises(sanctions.Sanctioned, match="Harcèlement"):
+        sanctions.ensure_can_participate(person)
 
 
 def test_suspension_needs_a_future_end_date() -> None:
@@ -135,7 +137,7 @@ def test_ended_or_lifted_sanction_no_longer_blocks() -> None:
     admin, person = make_user(admin=True), make_user()
     entry = services.sanction(admin, person.id, "suspension", "Raison", utcnow() + timedelta(days=1))
     services.lift(admin, entry.id)
-    services.ensure_can_post(person)
+    sanctions.ensure_can_participate(person)
 
 
 def test_hide_error_re_renders_the_queue_with_the_text_kept(client: FlaskClient) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
+from civic.accounts.sanctions import ensure_can_participate
 from civic.deliberation.drafting import crdt
 from civic.deliberation.drafting import permissions as drafting_permissions
 from civic.deliberation.drafting.amendments import permissions
@@ -180,12 +181,6 @@ def _clean_amendment(passage: str, replacement: str, reason: str) -> tuple[str, 
     return passage, replacement, reason
 
 
-def _ensure_can_post(user: User) -> None:
-    from civic.deliberation.moderation import services as moderation
-
-    moderation.ensure_can_post(user)
-
-
 def propose_amendment(
     user: User | None, document: Document, passage: str, replacement: str, reason: str
 ) -> Amendment:
@@ -194,7 +189,7 @@ def propose_amendment(
         raise Forbidden(_("Please sign in to propose an amendment."))
     if not permissions.can_propose_amendment(user, document):
         raise Forbidden(_("Amendments can be proposed only while the document is open to suggestions."))
-    _ensure_can_post(user)
+    ensure_can_participate(user)
     passage, replacement, reason = _clean_amendment(passage, replacement, reason)
     current, last = text_at(document.id)
     start = _find_once(current, passage)
@@ -231,7 +226,7 @@ def support_amendment(user: User | None, amendment: Amendment) -> None:
         raise Conflict(_("You cannot support your own amendment."))
     if user is None or not permissions.can_support_amendment(user, amendment):
         raise AmendmentClosed(_("This amendment cannot be supported now."))
-    _ensure_can_post(user)
+    ensure_can_participate(user)
     db.session.add(AmendmentSupport(amendment_id=amendment.id, user_id=user.id))
     try:
         db.session.flush()
@@ -288,6 +283,7 @@ def _ensure_can_decide(user: User | None, amendment: Amendment) -> User:
     """Moderators of the document's consultation decide open amendments of documents not yet final."""
     if user is None or not drafting_permissions.can_manage_documents(user, amendment.document.consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     if amendment.document.mode == Document.FINAL:
         raise AmendmentClosed(_("The document is final: its amendments can no longer be decided."))
     if amendment.status != Amendment.OPEN:
@@ -440,9 +436,9 @@ def answer_consent(user: User | None, amendment: Amendment, response: str) -> No
     """Record or change this person's answer in the amendment's consent poll."""
     if user is None or not permissions.can_answer_consent(user, amendment):
         raise AmendmentClosed(_("This consent poll is not open."))
+    ensure_can_participate(user)
     if response not in AmendmentVote.RESPONSES:
         raise AmendmentInvalid(_("Choose an answer."), "response")
-    _ensure_can_post(user)
     vote = db.session.get(AmendmentVote, (amendment.id, user.id))
     if vote is None:
         db.session.add(AmendmentVote(amendment_id=amendment.id, user_id=user.id, response=response))
