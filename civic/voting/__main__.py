@@ -134,7 +134,7 @@ CHECK_NAMES = {
 def _print_report(report: Report, name: str) -> None:
     print(
         f"{name}: poll {report.poll_id}, {report.records} records, {report.counted} that count, "
-        f"{report.checkpoints} checkpoints, public key {report.public_key}"
+        f"{report.checkpoints} checkpoint{'' if report.checkpoints == 1 else 's'}, public key {report.public_key}"
     )
     for check in CHECKS:
         if check == "format" and not report.failed(check):

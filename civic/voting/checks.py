@@ -115,8 +115,8 @@ def check_lines(report: Report) -> list[CheckLine]:
         "receipts": _("Each receipt code is the one its record's signature gives."),
         "head": _("The signed head of the chain counts %(n)d records and ends with the last one.", n=n),
         "checkpoints": ngettext(
-            "The head published while the poll was open is signed, and the chain still leads to it; the last one is the closing head.",
-            "The %(num)d heads published while the poll was open are signed, and the chain still leads to each; the last one is the closing head.",
+            "The published head is signed, the chain still leads to it, and it is the closing head.",
+            "The %(num)d published heads are signed, the chain still leads to each, and the last one is the closing head.",
             report.checkpoints,
         ),
         "recount": ngettext(
