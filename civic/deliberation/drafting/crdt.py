@@ -14,18 +14,16 @@ from typing import Any
 import pycrdt
 from pycrdt import Doc, Text
 
-BODY = "body"
+from civic.deliberation.drafting import wire
+from civic.deliberation.drafting.wire import BODY as BODY
+from civic.deliberation.drafting.wire import NotText as NotText
+from civic.deliberation.drafting.wire import ProtocolError as ProtocolError
+
 EMPTY_UPDATE = b"\x00\x00"
 
 SYNC, AWARENESS = 0, 1
 STEP1, STEP2, UPDATE = 0, 1, 2
 KINDS = {STEP1: "step1", STEP2: "step2", UPDATE: "update"}
-# varUints above this are not produced by any Yjs encoder (it uses JavaScript safe integers).
-MAX_UINT = 2**53
-
-
-class ProtocolError(ValueError):
-    """The bytes are not a well-formed y-websocket message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +49,21 @@ class Gathered:
 
     updates: list[bytes] = field(default_factory=list)
     awareness: dict[int, AwarenessEntry] = field(default_factory=dict)
+    # The ids of the stored rows the updates are (None: some update came without them).
+    rows: list[int] | None = field(default_factory=list)
 
-    def add(self, update: bytes | None = None, entries: list[AwarenessEntry] | None = None) -> None:
+    def add(
+        self,
+        update: bytes | None = None,
+        entries: list[AwarenessEntry] | None = None,
+        rows: list[int] | None = None,
+    ) -> None:
         if update is not None:
             self.updates.append(update)
+            if rows and self.rows is not None:
+                self.rows.extend(rows)
+            else:
+                self.rows = None
         for entry in entries or []:
             known = self.awareness.get(entry.client_id)
             if known is None or known.clock <= entry.clock:
@@ -65,32 +74,6 @@ class Gathered:
         if not self.updates:
             return None
         return self.updates[0] if len(self.updates) == 1 else pycrdt.merge_updates(*self.updates)
-
-
-def _read_uint(data: bytes, pos: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        if pos >= len(data):
-            raise ProtocolError("truncated number")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            break
-        if shift > 56:
-            raise ProtocolError("number too long")
-    if value > MAX_UINT:
-        raise ProtocolError("number too large")
-    return value, pos
-
-
-def _read_bytes(data: bytes, pos: int) -> tuple[bytes, int]:
-    length, pos = _read_uint(data, pos)
-    end = pos + length
-    if end > len(data):
-        raise ProtocolError("truncated message")
-    return data[pos:end], end
 
 
 def write_uint(value: int) -> bytes:
@@ -107,53 +90,63 @@ def _write_bytes(payload: bytes) -> bytes:
 
 
 def parse_message(data: bytes) -> Message:
-    """Read one whole y-websocket message; raise ProtocolError on anything else (extra bytes too)."""
+    """Read one whole y-websocket message; raise ProtocolError on anything else (extra bytes too).
+
+    Only the framing (and an awareness update, read here in Python) is checked: a state vector or an
+    update inside is checked by the one who hands it to pycrdt (step2, check_update).
+    """
     if not isinstance(data, bytes | bytearray):
         raise ProtocolError("not bytes")
-    data = bytes(data)
-    kind, pos = _read_uint(data, 0)
+    reader = wire.Reader(bytes(data))
+    kind = reader.uint()
     if kind == SYNC:
-        sub, pos = _read_uint(data, pos)
+        sub = reader.uint()
         if sub not in KINDS:
             raise ProtocolError("unknown sync message")
-        payload, pos = _read_bytes(data, pos)
-        message = Message(KINDS[sub], payload)
+        message = Message(KINDS[sub], reader.buffer())
     elif kind == AWARENESS:
-        payload, pos = _read_bytes(data, pos)
+        payload = reader.buffer()
         parse_awareness(payload)
         message = Message("awareness", payload)
     else:
         raise ProtocolError("unknown message type")
-    if pos != len(data):
-        raise ProtocolError("trailing bytes")
+    reader.finish()
     return message
 
 
-def check_update(update: bytes) -> None:
-    """Raise ProtocolError unless the bytes decode as a Yjs v1 update."""
+def check_update(update: bytes, foreign: wire.Ranges | None = None) -> wire.Update:
+    """Raise ProtocolError unless the bytes are a Yjs v1 update that touches only the text (NotText:
+    it touches more); return what it holds, counted.
+
+    `foreign`: ids of a document's items outside its text (wire.foreign_ranges), next to which
+    nothing may be placed. Every count is checked in Python before pycrdt decodes the update.
+    """
+    checked = wire.read_update(update)
+    if foreign and wire.reaches(checked, foreign):
+        raise NotText("only the text may be changed")
     try:
         pycrdt.get_state(update)
     except (ValueError, RuntimeError) as error:
         raise ProtocolError("malformed update") from error
+    return checked
 
 
 def parse_awareness(payload: bytes) -> list[AwarenessEntry]:
     """Read an awareness update: count, then (client id, clock, JSON state) per client."""
-    count, pos = _read_uint(payload, 0)
+    reader = wire.Reader(payload)
     entries = []
-    for _ in range(count):
-        client_id, pos = _read_uint(payload, pos)
-        clock, pos = _read_uint(payload, pos)
-        raw, pos = _read_bytes(payload, pos)
+    for _ in range(reader.count(3)):  # a client id, a clock and a state's length, a byte each at least
+        client_id = reader.uint()
+        clock = reader.uint()
+        raw = reader.buffer()
         try:
             state = json.loads(raw.decode("utf-8")) if raw else None
-        except (UnicodeDecodeError, ValueError) as error:
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
             raise ProtocolError("malformed awareness state") from error
         if state is not None and not isinstance(state, dict):
             raise ProtocolError("awareness state is not an object")
         entries.append(AwarenessEntry(client_id, clock, state))
-    if pos != len(payload):
-        raise ProtocolError("trailing bytes")
+    reader.finish()
     return entries
 
 
@@ -175,12 +168,24 @@ def step1(doc: Doc) -> bytes:
     return sync_message(STEP1, doc.get_state())
 
 
+def check_state_vector(state_vector: bytes) -> None:
+    """Raise ProtocolError unless the bytes are a state vector whose counts its bytes carry."""
+    wire.read_state_vector(state_vector)
+
+
 def step2(doc: Doc, state_vector: bytes) -> bytes:
-    """Answer a step 1: everything the asker lacks. Raise ProtocolError on a malformed state vector."""
+    """Answer a step 1: everything the asker lacks. Raise ProtocolError on a malformed state vector
+    (read in Python first: pycrdt would reserve memory for the clients it declares)."""
+    check_state_vector(state_vector)
     try:
         return sync_message(STEP2, doc.get_update(state_vector))
     except (ValueError, RuntimeError) as error:
         raise ProtocolError("malformed state vector") from error
+
+
+def foreign_ranges(doc: Doc) -> wire.Ranges:
+    """The ids of the document's items outside its text (written before updates were checked)."""
+    return wire.foreign_ranges(doc.get_update())
 
 
 def update_message(update: bytes) -> bytes:
