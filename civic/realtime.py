@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Flask
@@ -17,6 +18,22 @@ class Compressible(bytes):
 def room(kind: str, ident: int | str) -> str:
     """Return the Socket.IO room for one object, e.g. room("consultation", 3) -> "consultation:3"."""
     return f"{kind}:{ident}"
+
+
+def site_channel(app_or_database_url: Flask | str, purpose: str) -> str:
+    """This site's Redis publish/subscribe channel for one purpose, e.g. "civic:socketio:1f2e...".
+
+    Channels span every database number of a Redis server, so two sites (or test runs) sharing one
+    server would hear each other's events, whose rooms name ids that are only unique per database.
+    A site is its database: the channel ends with a digest of the database's address (the same in
+    every process of the site, and no password in the clear).
+    """
+    url = (
+        app_or_database_url
+        if isinstance(app_or_database_url, str)
+        else str(app_or_database_url.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    return f"civic:{purpose}:{hashlib.sha256(url.encode()).hexdigest()[:16]}"
 
 
 def publish(event: str, data: dict[str, Any], to: str, namespace: str = "/") -> None:
@@ -43,11 +60,13 @@ def publish_args(
 
 def init_app(app: Flask) -> None:
     # With REDIS_URL every process relays events through Redis, so a client connected to one process
-    # hears what another published.
+    # hears what another published; on this site's channel only (Flask-SocketIO's default is one
+    # channel for every site using the Redis server, whatever their database numbers).
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config.get("REDIS_URL"),
+        channel=site_channel(app, "socketio"),
         manage_session=False,
     )
     if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":

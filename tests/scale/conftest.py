@@ -10,11 +10,13 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, service_missing
 from tests.scale import harness
@@ -135,3 +137,56 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
             for log in folder.glob("*.log"):
                 log.unlink()
             folder.rmdir()
+
+
+@dataclass
+class Site:
+    """Another site sharing the cluster's Redis server: its own database and Redis database number."""
+
+    app: Any
+    server: harness.Server
+
+    def document(self, document_id: int, people: int = 1) -> harness.Setup:
+        """A document with this id (ids are only unique per database: rooms bear the same name)."""
+        from civic.extensions import db
+
+        with self.app.app_context():
+            db.session.execute(text(f"ALTER SEQUENCE documents_id_seq RESTART WITH {int(document_id)}"))
+            db.session.commit()
+            db.session.remove()
+        setup = harness.prepare(self.app, people, "Texte d’un autre site\n")
+        assert setup.document_id == document_id
+        return setup
+
+
+def other_redis_database(url: str) -> str:
+    """The same Redis server, another database number."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{1 if number != 1 else 2}"))
+
+
+@pytest.fixture(scope="session")
+def other_site(cluster: Cluster) -> Iterator[Site]:
+    """One server process of a second site on the cluster's Redis server (another PostgreSQL database,
+    another Redis database number), as two sites hosted together would be."""
+    admin_url, redis_url = _services()
+    import redis
+
+    other_redis = other_redis_database(redis_url)
+    connection = redis.Redis.from_url(other_redis)
+    for key in connection.scan_iter("civic:drafting:*"):
+        connection.delete(key)
+    with harness.fresh_database(admin_url) as url:
+        app = harness.cheap_app(url)
+        harness.create_schema(app)
+        server = harness.Server(url, other_redis, cluster.folder / "server-other-site.log")
+        try:
+            server.start()
+            yield Site(app, server)
+        finally:
+            server.stop()
+            from civic.extensions import db
+
+            with app.app_context():
+                db.engine.dispose()

@@ -152,6 +152,7 @@ class Setup:
     document_id: int
     emails: list[str]
     moderator_email: str
+    slug: str = ""  # the consultation's
 
 
 def cheap_app(database_url: str) -> Any:
@@ -179,24 +180,27 @@ def create_schema(app: Any) -> None:
 
 
 def prepare(app: Any, people: int, text: str = "", tag: str = "", max_editors: int = 150) -> Setup:
-    """Create `people` accounts, a consultation in its co-drafting phase and an open document."""
-    from civic.accounts import services as accounts
+    """Create `people` accounts (password PASSWORD), a consultation in its co-drafting phase and an open
+    document."""
     from civic.deliberation.drafting import services
     from civic.extensions import db
     from tests.deliberation.drafting.factories import drafting_consultation
+    from tests.factories import PASSWORD as ACCOUNTS_PASSWORD
+    from tests.factories import make_user
 
+    assert ACCOUNTS_PASSWORD == PASSWORD
     tag = tag or os.urandom(3).hex()
     with app.app_context():
-        moderator = accounts.register("Modératrice", f"mod-{tag}@example.org", PASSWORD, "fr")
+        moderator = make_user(f"mod-{tag}@example.org", "Modératrice")
         consultation = drafting_consultation(moderators=[moderator])
         document = services.create_document(moderator, consultation, "Manifeste", "Manifesto", text)
         document.max_editors = max_editors
         db.session.commit()
         emails = []
         for number in range(people):
-            user = accounts.register(f"Personne {number}", f"p{number}-{tag}@example.org", PASSWORD, "fr")
+            user = make_user(f"p{number}-{tag}@example.org", f"Personne {number}")
             emails.append(user.email)
-        return Setup(document.id, emails, moderator.email)
+        return Setup(document.id, emails, moderator.email, consultation.slug)
 
 
 def stored_text(app: Any, document_id: int) -> str:
@@ -211,22 +215,48 @@ def stored_text(app: Any, document_id: int) -> str:
             db.session.remove()
 
 
-def sign_in(base_url: str, email: str, password: str = PASSWORD) -> str:
-    """Sign in over HTTP like a browser; return the Cookie header for the Socket.IO connection."""
-    http = requests.Session()
-    page = http.get(f"{base_url}/sign-in", timeout=30).text
+def _csrf_token(page: str) -> str:
     match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
     if match is None:
-        raise RuntimeError("no CSRF token on the sign-in page")
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+def browser_session(base_url: str, email: str, password: str = PASSWORD) -> requests.Session:
+    """Sign in over HTTP like a browser; return the session (its cookies)."""
+    http = requests.Session()
+    token = _csrf_token(http.get(f"{base_url}/sign-in", timeout=30).text)
     response = http.post(
         f"{base_url}/sign-in",
-        data={"csrf_token": match.group(1), "email": email, "password": password},
+        data={"csrf_token": token, "email": email, "password": password},
         allow_redirects=False,
         timeout=30,
     )
     if response.status_code != 302:
         raise RuntimeError(f"sign-in of {email} answered {response.status_code}")
+    return http
+
+
+def sign_in(base_url: str, email: str, password: str = PASSWORD) -> str:
+    """Sign in over HTTP like a browser; return the Cookie header for the Socket.IO connection."""
+    http = browser_session(base_url, email, password)
     return "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+
+
+def change_mode(base_url: str, setup: Setup, mode: str) -> None:
+    """The moderator changes the document's mode with the settings form, as in a browser."""
+    http = browser_session(base_url, setup.moderator_email)
+    page = f"{base_url}/c/{setup.slug}/documents/{setup.document_id}"
+    token = _csrf_token(http.get(page, timeout=30).text)
+    response = http.post(
+        f"{page}/settings",
+        data={"csrf_token": token, "title_fr": "Manifeste", "title_en": "Manifesto", "mode": mode,
+              "max_editors": "150"},
+        allow_redirects=False,
+        timeout=30,
+    )  # fmt: skip
+    if response.status_code != 302:
+        raise RuntimeError(f"changing the mode answered {response.status_code}")
 
 
 def take_message(doc: Doc, lock: Any, data: bytes) -> tuple[str, bytes, bytes | None]:
@@ -294,6 +324,7 @@ class Editor:
     sio: socketio.Client = field(init=False)
     role: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    modes: list[dict[str, Any]] = field(default_factory=list)  # `mode` events heard
     edits: list[Edit] = field(default_factory=list)
     synced: threading.Event = field(default_factory=threading.Event)
 
@@ -306,6 +337,7 @@ class Editor:
         sio = _Client(reconnection=False)
         sio.on("y", self._on_y, namespace=NS)
         sio.on("error", self._on_error, namespace=NS)
+        sio.on("mode", self.modes.append, namespace=NS)
         return sio
 
     # ---- connection ----------------------------------------------------------------------------------

@@ -85,13 +85,17 @@ class DraftingNamespace(Namespace):
         with self._lock:
             return self._connections.setdefault(sid, {})
 
-    def on_join(self, data: Any) -> dict[str, Any]:
-        """{"document": id} -> {"ok": true, "role", "user", "message"?} or {"ok": false, "error"}."""
+    def on_join(self, data: Any = None, *_extra: Any) -> dict[str, Any]:
+        """{"document": id} -> {"ok": true, "role", "user", "message"?} or {"ok": false, "error", "code"}."""
         user, sid = current_participant(), _sid()
         try:
             document = services.find_document(data.get("document") if isinstance(data, dict) else None, user)
         except CivicError:
-            return {"ok": False, "error": _("This document does not exist or you cannot see it.")}
+            return {
+                "ok": False,
+                "error": _("This document does not exist or you cannot see it."),
+                "code": "not-found",
+            }
         joined = self._joined(sid)
         if document.id in joined:  # joining again (e.g. after a mode change): start afresh
             services.leave(document.id, sid)
@@ -113,12 +117,14 @@ class DraftingNamespace(Namespace):
             answer["message"] = message
         return answer
 
-    def on_leave(self, data: Any) -> dict[str, Any]:
+    def on_leave(self, data: Any = None, *_extra: Any) -> dict[str, Any]:
+        """{"document": id} -> {"ok": true}, or {"ok": false, "error", "code": "not-joined"}."""
         document_id = data.get("document") if isinstance(data, dict) else None
         joined = self._joined(_sid()).pop(document_id, None) if isinstance(document_id, int) else None
-        if joined is not None and isinstance(document_id, int):
-            leave_room(document_room(document_id))
-            services.leave(document_id, _sid(), joined.awareness)
+        if joined is None or not isinstance(document_id, int):
+            return {"ok": False, "error": _("Join this document before sending to it."), "code": "not-joined"}
+        leave_room(document_room(document_id))
+        services.leave(document_id, _sid(), joined.awareness)
         return {"ok": True}
 
     def on_disconnect(self, *args: Any) -> None:
@@ -128,7 +134,8 @@ class DraftingNamespace(Namespace):
             services.leave(document_id, _sid(), state.awareness)
 
     def trigger_event(self, event: str, *args: Any) -> Any:
-        if event != "y" or not args:
+        known = event in ("connect", "disconnect", "y") or hasattr(self, f"on_{event}")
+        if (event != "y" and known) or not args:
             return super().trigger_event(event, *args)
         sid = args[0]
         environ = self.socketio.server.get_environ(sid, namespace=self.namespace)
@@ -136,6 +143,8 @@ class DraftingNamespace(Namespace):
             return "", 400
         app: Flask = environ["flask.app"]
         with app.app_context():
+            if not known:  # an answer rather than silence, for a client that misspelt an event
+                return {"ok": False, "error": _("This message could not be read."), "code": "unknown-event"}
             return self._y(sid, *args[1:])
 
     def _refuse(self, document_id: Any, code: str, message: str, sid: str | None = None) -> dict[str, Any]:
@@ -241,7 +250,9 @@ class DraftingNamespace(Namespace):
 
     def _joined_y(self, sid: str, joined: Joined, document_id: int, data: Any) -> dict[str, Any]:
         user = joined.user
-        if not services.allow_message(user, sid):
+        # Charged by its size (reading it takes time in proportion), and a sync by its answer's below.
+        cost = services.message_cost(len(data)) if isinstance(data, bytes | bytearray) else 1
+        if not services.allow_message(user, sid, cost):
             return self._refuse(
                 document_id, "rate-limited", _("Too many changes at once: slow down a moment."), sid
             )
@@ -271,7 +282,10 @@ class DraftingNamespace(Namespace):
                 answer, own = services.sync(document, message.payload)
                 # Then who is here already, so that a newcomer sees them at once.
                 here = services.presence_message(document.id)
-                for reply in (answer, own, *([here] if here else [])):
+                replies = (answer, own, *([here] if here else []))
+                # Encoding and sending the whole document is work for a few bytes asked: it is paid for.
+                services.charge_message(user, sid, services.message_cost(sum(map(len, replies))) - 1)
+                for reply in replies:
                     # A sync can be the whole document: worth deflating for a browser on a slow link.
                     data = realtime.Compressible(reply)
                     realtime.publish_args(
@@ -280,7 +294,9 @@ class DraftingNamespace(Namespace):
                 return {"ok": True}
             role = joined.role
             if message.kind == "step2" and role != permissions.EDITOR:
-                # Readers' clients answer the server's step 1 too; what they hold came from the server.
+                # Readers' clients answer the server's step 1 too; what they hold came from the server
+                # and is not stored (only checked, so that a bad one gets the same answer as anyone's).
+                crdt.check_update(message.payload)
                 return {"ok": True}
             services.receive_update(document, user, message.payload, role, sid)
         except services.DraftingError as error:

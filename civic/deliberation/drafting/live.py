@@ -7,7 +7,7 @@ window are merged into one message (merge_updates over a handful of updates is c
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,10 +18,12 @@ from flask import Flask, current_app
 from pycrdt import Doc
 
 from civic import realtime
-from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting import crdt, wire
 from civic.deliberation.drafting.presence import Presence, presence_for
-from civic.deliberation.drafting.relay_link import CHANNEL, RedisLink
+from civic.deliberation.drafting.relay_link import PURPOSE, Deliver, RedisLink
 from civic.extensions import socketio
+
+log = logging.getLogger(__name__)
 
 NAMESPACE = "/drafting"
 # How late the batch timers fire on average (seconds) says how busy the process is (see Relay.window):
@@ -52,6 +54,9 @@ class LiveDocument:
     text_bound: int = 0  # an upper bound of the text's size in bytes (a row adds at most its own size)
     synced_at: datetime | None = None  # database time of the last catch-up
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Ids of items outside the text, from before updates were checked (wire.foreign_ranges; empty in
+    # every document written since): nothing new may be placed next to them.
+    foreign: wire.Ranges | None = None
 
     @property
     def last_id(self) -> int:
@@ -65,6 +70,19 @@ class LiveDocument:
             self.applied.add(row_id)
             self.state_bytes += len(data)
             self.text_bound += len(data)
+
+    def apply_rows(self, rows: list[int], update: bytes) -> bool:
+        """Apply rows another process committed and relayed, merged as `update` (`rows`: their ids, or
+        [] when unknown). False: every row was here already."""
+        with self.lock:
+            fresh = [row for row in rows if row > self.horizon and row not in self.applied]
+            if rows and not fresh:
+                return False
+            self.doc.apply_update(update)
+            self.applied.update(fresh)
+            self.state_bytes += len(update)
+            self.text_bound += len(update)
+            return True
 
     def text_bytes(self) -> int:
         return len(crdt.body(self.doc))
@@ -114,12 +132,19 @@ class Relay:
         # the other processes, with when it came: a newcomer is sent it after its sync.
         self._present: dict[int, dict[int, tuple[crdt.AwarenessEntry, float]]] = {}
 
-    def listen(self) -> None:
-        """Start hearing the other processes (a process with readers of a document; once)."""
+    def listen(self, deliver: Deliver | None = None) -> None:
+        """Start hearing the other processes (a process with readers of a document; once); what they
+        send goes to `deliver(document_id, update, entries, rows)`, by default to receive()."""
         if self.link is not None:
-            self.link.listen(self.receive)
+            self.link.listen(deliver or self.receive)
 
-    def receive(self, document_id: int, update: bytes | None, entries: list[crdt.AwarenessEntry]) -> None:
+    def receive(
+        self,
+        document_id: int,
+        update: bytes | None,
+        entries: list[crdt.AwarenessEntry],
+        rows: list[int] | None = None,
+    ) -> None:
         """What another process's connections sent: into this process's next batches (no sender here)."""
         if update is not None:
             self._add(document_id, None, update=update)
@@ -140,10 +165,13 @@ class Relay:
         they do (a timer waits for every green thread ready before it)."""
         self.lag += (max(0.0, late) - self.lag) * 0.2
 
-    def send_update(self, document_id: int, update: bytes, sid: str | None) -> None:
+    def send_update(
+        self, document_id: int, update: bytes, sid: str | None, rows: list[int] | None = None
+    ) -> None:
+        """Relay committed rows (`rows`: their ids) to the room, and to the other processes."""
         self._add(document_id, sid, update=update)
         if self.link is not None:
-            self.link.send(document_id, update=update)
+            self.link.send(document_id, update=update, rows=rows)
 
     def send_awareness(self, document_id: int, entries: list[crdt.AwarenessEntry], sid: str | None) -> None:
         self._add(document_id, sid, entries=entries)
@@ -246,15 +274,6 @@ class Relay:
             )
 
 
-def link_channel(database_url: str) -> str:
-    """The Redis channel of the processes serving one database.
-
-    Publish/subscribe channels are shared by every database number of a Redis server: two sites (or
-    test runs) on one Redis must not hear each other's documents, whose ids are only unique per database.
-    """
-    return f"{CHANNEL}:{hashlib.sha256(database_url.encode()).hexdigest()[:16]}"
-
-
 class Workspace:
     """Per app: the documents this process holds, the relay, the presence store, compaction counters."""
 
@@ -267,7 +286,7 @@ class Workspace:
                 app.config["DRAFTING_LINK_MS"] / 1000,
                 socketio.start_background_task,
                 socketio.sleep,
-                channel=link_channel(app.config["SQLALCHEMY_DATABASE_URI"]),
+                channel=realtime.site_channel(app, PURPOSE),
             )
             if redis_url
             else None
@@ -283,6 +302,25 @@ class Workspace:
         self.since_compaction: dict[int, int] = {}
         self.compacting: set[int] = set()
         self.lock = threading.Lock()
+
+    def listen(self) -> None:
+        """Start hearing the other processes' changes (once a connection of this process joined)."""
+        self.relay.listen(self.receive)
+
+    def receive(
+        self, document_id: int, update: bytes | None, entries: list[crdt.AwarenessEntry], rows: list[int]
+    ) -> None:
+        """What another process's connections sent: applied to this process's copy of the document (so
+        that its size checks and catch-ups know of it), then relayed to this process's readers."""
+        live = self.documents.get(document_id)
+        if update is not None and live is not None:
+            try:
+                if not live.apply_rows(rows, update):
+                    update = None  # a catch-up applied and relayed these rows already
+            except (ValueError, RuntimeError):  # reload from the rows next time
+                log.exception("an update relayed for document %s could not be applied", document_id)
+                self.forget(document_id)
+        self.relay.receive(document_id, update, entries)
 
     def forget(self, document_id: int) -> None:
         with self.lock:

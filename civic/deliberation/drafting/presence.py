@@ -14,18 +14,25 @@ from typing import Any, Protocol
 # Seconds a connection's entry lives without being refreshed (events refresh it while it talks).
 TTL = 90.0
 
-# Takes up to ARGV[4] whole tokens at once and returns how many it took (0: refused).
+# A message is admitted while the bucket holds a token, and then pays its cost, which may leave the
+# bucket in debt (work done after admitting it is charged the same way, ARGV[6] = 1: never refused).
+# An admitted message also takes up to ARGV[5] more whole tokens, leased to the process. Returns the
+# tokens leased, or -1: refused.
 _BUCKET_SCRIPT = """
+local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local cost, lease, charge = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
 local tokens = tonumber(redis.call('HGET', KEYS[1], 't') or ARGV[2])
 local stamp = tonumber(redis.call('HGET', KEYS[1], 's') or ARGV[3])
-local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
-local taken = math.min(tonumber(ARGV[4]), math.floor(tokens))
-if taken < 0 then taken = 0 end
-tokens = tokens - taken
+local leased = -1
+if charge or tokens >= 1 then
+  tokens = math.max(tokens - cost, -burst)
+  leased = math.max(0, math.min(lease, math.floor(tokens)))
+  tokens = tokens - leased
+end
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
-return taken
+redis.call('EXPIRE', KEYS[1], math.ceil(2 * burst / rate) + 1)
+return leased
 """
 
 # The Redis bucket hands a process a few tokens at once (a lease), spent locally for at most
@@ -58,7 +65,8 @@ class Presence(Protocol):
     def leave(self, document_id: int, sid: str) -> None: ...
     def people(self, document_id: int) -> list[dict[str, Any]]: ...
     def editor_count(self, document_id: int) -> int: ...
-    def allow(self, key: str, rate: float, burst: float) -> bool: ...
+    def allow(self, key: str, rate: float, burst: float, cost: int = 1) -> bool: ...
+    def charge(self, key: str, rate: float, burst: float, cost: int) -> None: ...
     def clear(self) -> None: ...
 
 
@@ -111,13 +119,21 @@ class MemoryPresence:
         with self._lock:
             return sum(1 for expiry in self._editors.get(document_id, {}).values() if expiry > now)
 
-    def allow(self, key: str, rate: float, burst: float) -> bool:
+    def allow(self, key: str, rate: float, burst: float, cost: int = 1) -> bool:
+        """Admit a message while a token is left; it pays `cost` (the bucket may go into debt)."""
+        return self._take(key, rate, burst, cost, charge=False)
+
+    def charge(self, key: str, rate: float, burst: float, cost: int) -> None:
+        """Take `cost` tokens for work done after admitting a message (never refused)."""
+        self._take(key, rate, burst, cost, charge=True)
+
+    def _take(self, key: str, rate: float, burst: float, cost: int, charge: bool) -> bool:
         now = time.monotonic()
         with self._lock:
             tokens, stamp = self._buckets.get(key, (burst, now))
             tokens = min(burst, tokens + (now - stamp) * rate)
-            allowed = tokens >= 1
-            self._buckets[key] = (tokens - 1 if allowed else tokens, now)
+            allowed = charge or tokens >= 1
+            self._buckets[key] = (max(tokens - cost, -burst) if allowed else tokens, now)
             return allowed
 
     def clear(self) -> None:
@@ -188,23 +204,38 @@ class RedisPresence:
     def editor_count(self, document_id: int) -> int:
         return int(self._redis.zcount(self._key("editors", document_id), time.time(), "+inf"))
 
-    def _leased(self, key: str) -> bool | None:
-        """Spend a leased token (True), refuse during a refusal (False), or None: ask Redis."""
+    def _spend_lease(self, key: str, cost: int) -> tuple[bool | None, int]:
+        """Pay from this process's lease: (True, 0) paid; (False, 0) refused a moment ago (no token can
+        have come back yet); (None, n): n leased tokens went towards the cost, Redis is owed the rest."""
         now = time.monotonic()
         with self._lock:
             tokens, until = self._leases.get(key, (0, 0.0))
-            if now < until:
-                if tokens > 0:  # spend one leased token
-                    self._leases[key] = (tokens - 1, until)
-                    return True
-                if tokens < 0:  # refused a moment ago: no token can have come back yet
-                    return False
-        return None
+            if now >= until:
+                return None, 0
+            if tokens >= cost:
+                self._leases[key] = (tokens - cost, until)
+                return True, 0
+            if tokens < 0:
+                return False, 0
+            self._leases[key] = (0, until)
+            return None, tokens
 
-    def allow(self, key: str, rate: float, burst: float) -> bool:
-        local = self._leased(key)
-        if local is not None:
-            return local
+    def _script(self, key: str, rate: float, burst: float, cost: int, lease: int, charge: bool) -> int:
+        args = [rate, burst, time.time(), cost, lease, 1 if charge else 0]
+        return int(self._bucket(keys=[self._key("rate", key)], args=args))
+
+    def charge(self, key: str, rate: float, burst: float, cost: int) -> None:
+        paid, held = self._spend_lease(key, cost)
+        if paid is not True:
+            self._script(key, rate, burst, cost - held, 0, charge=True)
+
+    def allow(self, key: str, rate: float, burst: float, cost: int = 1) -> bool:
+        paid, held = self._spend_lease(key, cost)
+        if paid is not None:
+            return paid
+        if held:  # the bucket had tokens for this process: admitted, the rest of the cost is owed
+            self._script(key, rate, burst, cost - held, 0, charge=True)
+            return True
         # One request per key at a time: a person's messages arriving together wait for its lease
         # instead of each asking Redis (under load that herd exhausted the connection pool).
         with self._lock:
@@ -216,29 +247,31 @@ class RedisPresence:
                 mine = False
         if not mine:
             asking.wait(10)
-            local = self._leased(key)
-            if local is not None:
-                return local
+            paid, held = self._spend_lease(key, cost)
+            if paid is not None:
+                return paid
+            if held:
+                self._script(key, rate, burst, cost - held, 0, charge=True)
+                return True
         try:
-            return self._lease(key, rate, burst)
+            return self._lease(key, rate, burst, cost)
         finally:
             if mine:
                 with self._lock:
                     self._asking.pop(key, None)
                 asking.set()
 
-    def _lease(self, key: str, rate: float, burst: float) -> bool:
+    def _lease(self, key: str, rate: float, burst: float, cost: int) -> bool:
         now = time.monotonic()
-        lease = max(1, min(LEASE_TOKENS, int(burst)))
-        taken = int(self._bucket(keys=[self._key("rate", key)], args=[rate, burst, time.time(), lease]))
+        leased = self._script(key, rate, burst, cost, max(0, min(LEASE_TOKENS, int(burst)) - 1), charge=False)
         with self._lock:
             if len(self._leases) > 10_000:  # drop expired leases now and then
                 self._leases = {k: v for k, v in self._leases.items() if v[1] > now}
-            if taken > 0:
-                self._leases[key] = (taken - 1, now + LEASE_SECONDS)
+            if leased >= 0:
+                self._leases[key] = (leased, now + LEASE_SECONDS)
             else:
                 self._leases[key] = (-1, now + min(LEASE_SECONDS, 1 / rate if rate > 0 else LEASE_SECONDS))
-        return taken > 0
+        return leased >= 0
 
     def clear(self) -> None:
         with self._lock:

@@ -8,6 +8,8 @@ channel; every other process adds them to its own relay batch, so a reader gets 
 window whatever the number of processes. Messages are JSON with the bytes in base64; a process ignores
 its own. Like the Socket.IO queue, Redis publish/subscribe keeps nothing: a process that missed a
 message heals at the next join or sync, which apply the rows committed meanwhile (services.catch_up).
+Each message names the update rows it carries: a process that applies them to its copy of the document
+knows not to apply (nor relay) them again when it next catches up with the database.
 """
 
 from __future__ import annotations
@@ -24,27 +26,41 @@ from civic.deliberation.drafting import crdt
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "civic:drafting:relay"  # followed by ":" and a digest of the database's address (live.py)
+# A site's channel is realtime.site_channel(app, PURPOSE): "civic:drafting:relay:<digest of its database>".
+PURPOSE = "drafting:relay"
+CHANNEL = f"civic:{PURPOSE}"
 
-# (document id, merged update or None, awareness entries) -> None: what another process published.
-Deliver = Callable[[int, bytes | None, list[crdt.AwarenessEntry]], None]
+# (document id, merged update or None, awareness entries, ids of the rows the update holds) -> None:
+# what another process published.
+Deliver = Callable[[int, bytes | None, list[crdt.AwarenessEntry], list[int]], None]
 
 
-def encode(host: str, document_id: int, update: bytes | None, entries: list[crdt.AwarenessEntry]) -> bytes:
+def encode(
+    host: str,
+    document_id: int,
+    update: bytes | None,
+    entries: list[crdt.AwarenessEntry],
+    rows: list[int] | None = None,
+) -> bytes:
     message: dict[str, Any] = {"host": host, "document": document_id}
     if update is not None:
         message["update"] = base64.b64encode(update).decode()
+        if rows:
+            message["rows"] = rows
     if entries:
         message["awareness"] = base64.b64encode(crdt.encode_awareness(entries)).decode()
     return json.dumps(message).encode()
 
 
-def decode(data: bytes) -> tuple[str, int, bytes | None, list[crdt.AwarenessEntry]]:
-    """(host, document id, update, awareness entries); ValueError for anything else."""
+def decode(data: bytes) -> tuple[str, int, bytes | None, list[crdt.AwarenessEntry], list[int]]:
+    """(host, document id, update, awareness entries, row ids); ValueError for anything else."""
     try:
         message = json.loads(data)
         host, document_id = str(message["host"]), message["document"]
         update = base64.b64decode(message["update"], validate=True) if "update" in message else None
+        rows = message.get("rows", [])
+        if not isinstance(rows, list) or not all(isinstance(row, int) for row in rows):
+            raise ValueError("row ids are not integers")
         entries = []
         if "awareness" in message:
             parsed = crdt.parse_message(base64.b64decode(message["awareness"], validate=True))
@@ -55,7 +71,7 @@ def decode(data: bytes) -> tuple[str, int, bytes | None, list[crdt.AwarenessEntr
         raise ValueError(f"unreadable relay message: {error}") from error
     if not isinstance(document_id, int):
         raise ValueError("unreadable relay message: no document id")
-    return host, document_id, update, entries
+    return host, document_id, update, entries, rows
 
 
 class RedisLink:
@@ -112,14 +128,20 @@ class RedisLink:
             self._subscription.close()
 
     def send(
-        self, document_id: int, update: bytes | None = None, entries: list[crdt.AwarenessEntry] | None = None
+        self,
+        document_id: int,
+        update: bytes | None = None,
+        entries: list[crdt.AwarenessEntry] | None = None,
+        rows: list[int] | None = None,
     ) -> None:
+        """Publish soon (gathered with what else comes within `seconds`); `rows`: the ids of the rows
+        `update` holds."""
         with self._lock:
             outgoing = self._pending.get(document_id)
             first = outgoing is None
             if outgoing is None:
                 outgoing = self._pending[document_id] = crdt.Gathered()
-            outgoing.add(update, entries)
+            outgoing.add(update, entries, rows)
         if self.seconds <= 0:
             self.flush(document_id)
         elif first:
@@ -134,7 +156,9 @@ class RedisLink:
             outgoing = self._pending.pop(document_id, None)
         if outgoing is None:
             return
-        data = encode(self.host, document_id, outgoing.merged(), list(outgoing.awareness.values()))
+        data = encode(
+            self.host, document_id, outgoing.merged(), list(outgoing.awareness.values()), outgoing.rows
+        )
         try:
             self._redis.publish(self.channel, data)
         except Exception:  # the rows are committed: the other processes' readers heal at their next sync
@@ -158,9 +182,9 @@ class RedisLink:
         if not isinstance(data, bytes):
             return
         try:
-            host, document_id, update, entries = decode(data)
+            host, document_id, update, entries, rows = decode(data)
         except ValueError:
             log.warning("ignored an unreadable co-drafting relay message")
             return
         if host != self.host:
-            deliver(document_id, update, entries)
+            deliver(document_id, update, entries, rows)

@@ -24,8 +24,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from civic import realtime
-from civic.accounts.models import User
 from civic.accounts import sanctions
+from civic.accounts.models import User
 from civic.accounts.services import find_user_by_email
 from civic.consultations.models import Consultation
 from civic.deliberation.drafting import attribution, crdt, diff, permissions
@@ -103,9 +103,13 @@ def get_document(consultation: Consultation, document_id: int, user: User | None
     return document
 
 
+# Ids are PostgreSQL `integer`s: a larger one names nothing (and SQLite cannot even compare one from 2^63).
+MAX_ID = 2**31 - 1
+
+
 def find_document(document_id: object, user: User | None) -> Document:
     """Return a document by id if this person may read it (socket joins name a document only)."""
-    if not isinstance(document_id, int) or isinstance(document_id, bool) or document_id <= 0:
+    if not isinstance(document_id, int) or isinstance(document_id, bool) or not 0 < document_id <= MAX_ID:
         raise NotFound()
     document = db.session.get(Document, document_id)
     if document is None or not permissions.can_view_document(user, document):
@@ -264,7 +268,7 @@ def enter(document: Document, user: User | None, sid: str, role: str) -> tuple[s
             n=document.max_editors,
         )
     place.enter(document.id, sid, {**person(user), "role": role})
-    workspace().relay.listen()  # this process now has a reader: it hears the others' changes
+    workspace().listen()  # this process now has a reader: it hears the others' changes
     return role, message
 
 
@@ -280,11 +284,40 @@ def people_here(document: Document) -> list[dict[str, object]]:
     return workspace().presence.people(document.id)
 
 
-def allow_message(user: User | None, sid: str) -> bool:
-    """Spend one token of the sender's budget (per person across processes; per connection for guests)."""
+# A message costs one token of its sender's budget per COST_BYTES it carries or is answered with
+# (and one at least): reading and storing an update, or encoding a sync's answer, take time in
+# proportion to their bytes (docs/performance.md), however few messages carry them.
+COST_BYTES = 1024
+
+
+def message_cost(size: int) -> int:
+    """The tokens a message of `size` bytes (or an answer of that size) costs."""
+    return 1 + size // COST_BYTES
+
+
+def _budget_key(user: User | None, sid: str) -> str:
+    return f"user:{user.id}" if user is not None else f"sid:{sid}"
+
+
+def allow_message(user: User | None, sid: str, cost: int = 1) -> bool:
+    """Admit a message if the sender's budget is not spent, and take its cost from it (per person
+    across processes; per connection for guests).
+
+    A message is admitted while a token is left, however much it costs (at most a full burst): a large
+    paste or sync is never refused for good, it only delays what follows until the budget refills.
+    """
     config = current_app.config
-    key = f"user:{user.id}" if user is not None else f"sid:{sid}"
-    return workspace().presence.allow(key, config["DRAFTING_RATE"], config["DRAFTING_BURST"])
+    rate, burst = config["DRAFTING_RATE"], config["DRAFTING_BURST"]
+    return workspace().presence.allow(_budget_key(user, sid), rate, burst, min(cost, int(burst)))
+
+
+def charge_message(user: User | None, sid: str, cost: int) -> None:
+    """Take from the sender's budget the cost of work done after admitting its message (a sync's answer)."""
+    if cost <= 0:
+        return
+    config = current_app.config
+    rate, burst = config["DRAFTING_RATE"], config["DRAFTING_BURST"]
+    workspace().presence.charge(_budget_key(user, sid), rate, burst, min(cost, int(burst)))
 
 
 # ---- reading the update log ---------------------------------------------------------------------------
@@ -338,6 +371,11 @@ def _load(document: Document) -> LiveDocument:
     )
     for row_id, data in _rows(document.id, live.horizon):
         live.apply_row(row_id, data)
+    try:
+        # Empty in every document written since updates are checked: then nothing more is looked at.
+        live.foreign = crdt.foreign_ranges(live.doc) or None
+    except crdt.ProtocolError:  # content only yrs writes (not Yjs): the other checks still hold
+        log.exception("the state of document %s could not be read in Python", document.id)
     return live
 
 
@@ -371,11 +409,11 @@ def catch_up(document: Document) -> LiveDocument:
     rows = [(row_id, bytes(data)) for row_id, data in db.session.execute(query) if row_id not in live.applied]
     with live.lock:  # never held across database calls: waiting greenlets hold pooled connections
         before = live.doc.get_state()
-        found = False
+        found: list[int] = []
         for row_id, data in rows:
-            if row_id not in live.applied:
+            if row_id not in live.applied:  # (the link from the other processes may have brought it)
                 live.apply_row(row_id, data)
-                found = True
+                found.append(row_id)
         # Rows another process committed may never have reached the room: a process that dies between
         # its commit and its batched relay takes the relay with it, and every later edit built on those
         # rows would stay pending in the readers' documents. Relaying what was found (once, merged) heals
@@ -383,12 +421,13 @@ def catch_up(document: Document) -> LiveDocument:
         missed = live.doc.get_update(before) if found else None
     live.synced_at = started
     if missed is not None:
-        workspace().relay.send_update(document.id, missed, None)
+        workspace().relay.send_update(document.id, missed, None, found)
     return live
 
 
 def sync(document: Document, state_vector: bytes) -> tuple[bytes, bytes]:
     """Answer a client's step 1: step 2 (what it lacks) and the server's own step 1."""
+    crdt.check_state_vector(state_vector)  # before anything else is done for it
     live = catch_up(document)
     with live.lock:
         return crdt.step2(live.doc, state_vector), crdt.step1(live.doc)
@@ -402,8 +441,18 @@ def current_text(document: Document) -> tuple[str, int]:
 # ---- receiving edits ------------------------------------------------------------------------------------
 
 
-def _check_size(live: LiveDocument, update: bytes) -> None:
-    """Refuse an update that would take the text or the state past their limits (deleting is allowed)."""
+# An update from this size on (a paste, a whole text from the form) is checked against every committed
+# row, one at a time per document across processes: two pastes on two processes cannot both fit. Smaller
+# ones (typing) are checked against this process's copy, which the Redis link keeps current within tens
+# of milliseconds: typing racing the link can pass the cap by what it types meanwhile, no more.
+CHECKED_BYTES = 1024
+
+
+def _check_size(document: Document, live: LiveDocument, update: bytes, current: bool = False) -> None:
+    """Refuse an update that would take the text or the state past their limits (deleting is allowed).
+
+    `current`: the copy has just caught up with the database (else it does when near a limit).
+    """
     config = current_app.config
     max_text, max_state = config["DRAFTING_MAX_TEXT_BYTES"], config["DRAFTING_MAX_STATE_BYTES"]
     size = len(update)
@@ -417,6 +466,9 @@ def _check_size(live: LiveDocument, update: bytes) -> None:
             live.state_bytes = len(live.doc.get_update())
         if live.text_bound + size <= max_text and live.state_bytes + size <= max_state:
             return
+    if not current:  # near a limit: with what the link may have missed, too
+        live = catch_up(document)
+    with live.lock:
         old_length = live.text_bound = live.text_bytes()
         trial = crdt.copy_of(live.doc)
     try:
@@ -450,30 +502,56 @@ def receive_update(
                 n=current_app.config["DRAFTING_MAX_UPDATE_BYTES"],
             )
         )
+    live = live_document(document)
     try:
-        crdt.check_update(update)
+        # Every count it declares is checked before pycrdt reads it, and it may touch the text only.
+        crdt.check_update(update, live.foreign)
+    except crdt.NotText as error:
+        raise Malformed(_("Only the text of this document can be changed.")) from error
     except crdt.ProtocolError as error:
         raise Malformed(_("This change could not be read.")) from error
     if update == crdt.EMPTY_UPDATE:
         return 0
-    live = live_document(document)
-    _check_size(live, update)
     document_id, user_id = document.id, user.id if user is not None else None
-    if sid is not None and current_app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
-        # A socket message (nothing else pending in this transaction) in a served process.
-        row_id = _committer().store(document_id, update, user_id)
+    if len(update) >= CHECKED_BYTES:
+        row_id = _store_checked(document, update, user_id)
     else:
-        row = DocumentUpdate(document_id=document_id, data=update, user_id=user_id)
-        db.session.add(row)
-        try:
-            db.session.flush()
-            row_id = row.id
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            raise
+        _check_size(document, live, update)
+        if sid is not None and current_app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
+            # A socket message (nothing else pending in this transaction) in a served process.
+            row_id = _committer().store(document_id, update, user_id)
+        else:
+            row_id = _store(document_id, update, user_id)
     announce(document_id, row_id, update, sid)
     return row_id
+
+
+def _store(document_id: int, update: bytes, user_id: int | None) -> int:
+    """Add the update's row and commit (the request's transaction); return its id."""
+    row = DocumentUpdate(document_id=document_id, data=update, user_id=user_id)
+    db.session.add(row)
+    try:
+        db.session.flush()
+        row_id = row.id
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        raise
+    return row_id
+
+
+def _store_checked(document: Document, update: bytes, user_id: int | None) -> int:
+    """Check the size against every committed row and store, holding the document's row lock."""
+    try:
+        # Taken for the transaction (PostgreSQL; SQLite has one writer and one process anyway): the
+        # next paste on any process waits for this one's commit, then sees its row.
+        db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+        live = catch_up(document)
+        _check_size(document, live, update, current=True)
+    except Exception:
+        db.session.rollback()
+        raise
+    return _store(document.id, update, user_id)
 
 
 def announce(document_id: int, row_id: int, update: bytes, sid: str | None = None) -> None:
@@ -485,7 +563,7 @@ def announce(document_id: int, row_id: int, update: bytes, sid: str | None = Non
         except (ValueError, RuntimeError):  # stored but unreadable here: reload from the rows next time
             log.exception("update %s could not be applied in memory", row_id)
             workspace().forget(document_id)
-    workspace().relay.send_update(document_id, update, sid)
+    workspace().relay.send_update(document_id, update, sid, [row_id])
     _count_for_compaction(document_id)
     schedule_version_check(document_id)
 

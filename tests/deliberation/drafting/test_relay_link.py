@@ -13,7 +13,7 @@ from flask import Flask
 
 from civic import realtime
 from civic.deliberation.drafting import crdt
-from civic.deliberation.drafting.live import Relay, link_channel
+from civic.deliberation.drafting.live import Relay
 from civic.deliberation.drafting.relay_link import RedisLink, decode, encode
 from tests.conftest import TEST_REDIS_URL, service_missing
 from tests.deliberation.drafting.factories import edit
@@ -46,20 +46,26 @@ class Heard:
 
     def __init__(self) -> None:
         self.messages: list[tuple[int, bytes | None, list[crdt.AwarenessEntry]]] = []
+        self.rows: list[list[int]] = []
         self.event = threading.Event()
 
-    def __call__(self, document_id: int, update: bytes | None, entries: list[crdt.AwarenessEntry]) -> None:
+    def __call__(
+        self, document_id: int, update: bytes | None, entries: list[crdt.AwarenessEntry], rows: list[int]
+    ) -> None:
         self.messages.append((document_id, update, entries))
+        self.rows.append(rows)
         self.event.set()
 
 
 def test_a_message_carries_an_update_and_presence_and_junk_is_refused() -> None:
     entries = [crdt.AwarenessEntry(7, 3, {"user": {"name": "Léa"}}), crdt.AwarenessEntry(8, 2, None)]
-    assert decode(encode("host-a", 12, b"\x01\x02", entries)) == ("host-a", 12, b"\x01\x02", entries)
-    assert decode(encode("host-a", 12, None, [])) == ("host-a", 12, None, [])
+    assert decode(encode("host-a", 12, b"\x01\x02", entries)) == ("host-a", 12, b"\x01\x02", entries, [])
+    assert decode(encode("host-a", 12, None, [])) == ("host-a", 12, None, [], [])
+    assert decode(encode("host-a", 12, b"\x01\x02", [], [40, 41]))[4] == [40, 41]  # the rows it holds
     for junk in (b"", b"not json", b"[]", b'{"host": "a"}', b'{"host": "a", "document": "12"}',
                  b'{"host": "a", "document": 1, "update": "***"}',
-                 b'{"host": "a", "document": 1, "awareness": "AAEC"}'):  # fmt: skip
+                 b'{"host": "a", "document": 1, "awareness": "AAEC"}',
+                 b'{"host": "a", "document": 1, "update": "AAA=", "rows": ["1"]}'):  # fmt: skip
         with pytest.raises(ValueError):
             decode(junk)
 
@@ -72,8 +78,8 @@ def test_what_one_process_sends_reaches_the_other_merged_and_not_itself(
     first.listen(heard_first)
     second.listen(heard_second)
     doc = crdt.doc_from()
-    first.send(5, update=edit(doc, "Un"))
-    first.send(5, update=edit(doc, "Un deux"))
+    first.send(5, update=edit(doc, "Un"), rows=[30])
+    first.send(5, update=edit(doc, "Un deux"), rows=[31])
     first.send(5, entries=[crdt.AwarenessEntry(41, 1, {"user": {"name": "Léa"}})])
     first.send(5, entries=[crdt.AwarenessEntry(41, 2, {"user": {"name": "Léa", "cursor": 3}})])
     assert heard_second.event.wait(5)
@@ -83,6 +89,7 @@ def test_what_one_process_sends_reaches_the_other_merged_and_not_itself(
     assert document_id == 5 and update is not None
     assert crdt.text_of(crdt.doc_from(update)) == "Un deux"
     assert entries == [crdt.AwarenessEntry(41, 2, {"user": {"name": "Léa", "cursor": 3}})]
+    assert heard_second.rows == [[30, 31]]  # the rows it holds: the other process need not read them
     assert heard_first.messages == []  # a process does not hear itself
 
 
@@ -115,8 +122,13 @@ def test_a_relay_with_a_link_sends_its_batches_to_this_process_only_and_takes_th
 def test_sites_sharing_one_redis_server_do_not_hear_each_other(links: tuple[RedisLink, RedisLink]) -> None:
     first, second = links
     # Channels span every database number of a Redis server; document ids are unique per database only.
-    assert link_channel("postgresql://db-a/civic") == link_channel("postgresql://db-a/civic")
-    assert link_channel("postgresql://db-a/civic") != link_channel("postgresql://db-b/civic")
+    purpose = "drafting:relay"
+    assert realtime.site_channel("postgresql://db-a/civic", purpose) == realtime.site_channel(
+        "postgresql://db-a/civic", purpose
+    )
+    assert realtime.site_channel("postgresql://db-a/civic", purpose) != realtime.site_channel(
+        "postgresql://db-b/civic", purpose
+    )
     elsewhere = RedisLink(str(TEST_REDIS_URL), 0.0, _spawn, time.sleep, channel=first.channel + ":other")
     heard, heard_elsewhere = Heard(), Heard()
     second.listen(heard)
