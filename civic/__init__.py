@@ -20,6 +20,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from civic import (
         accounts,
         cli,
+        connections,
         consultations,
         database,
         errors,
@@ -58,6 +59,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     realtime.init_app(app)
+    connections.init_app(app)
     accounts.init_app(app)
     consultations.init_app(app)
     notifications.init_app(app)

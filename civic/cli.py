@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from civic import demo
-from civic.accounts.services import create_admin
+from civic.accounts.registration import create_admin
 from civic.errors import CivicError
 
 group = AppGroup("civic", help="Civic administration commands.")

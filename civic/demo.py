@@ -134,6 +134,7 @@ def load() -> str:
             is_admin=admin,
             password_hash=password_hash,
             session_token=secrets.token_hex(16),
+            email_confirmed_at=utcnow(),
         )
         for email, name, locale, admin in USERS
     }

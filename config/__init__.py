@@ -59,6 +59,8 @@ class Base:
     # a signed-in session ends after this many idle minutes.
     IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("CIVIC_IDLE_MINUTES", "30")))
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("CIVIC_REMEMBER_DAYS", "14")))
+    # A sign-in without "keep me signed in" ends after this long even if the browser stays open and in use.
+    SESSION_LIFETIME = timedelta(hours=int(os.environ.get("CIVIC_SESSION_HOURS", "12")))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -92,6 +94,12 @@ class Base:
     MAIL_USE_TLS = _env_bool("CIVIC_MAIL_TLS", True)
     MAIL_SENDER = os.environ.get("CIVIC_MAIL_SENDER", "Civic <no-reply@localhost>")
     PASSWORD_RESET_HOURS = 2
+    CONFIRM_HOURS = 48  # the link that confirms a new account's address
+    # A folder where every outgoing e-mail is also written as a .eml file (development, browser tests).
+    MAIL_OUTBOX = os.environ.get("CIVIC_MAIL_OUTBOX") or None
+    # Without an SMTP server, write the mail's text (links included) to the log: development only, since
+    # a password-reset or confirmation link in a log lets whoever reads the log into the account.
+    MAIL_LOG_BODIES = False
 
     # Co-drafting (docs/drafting-protocol.md): cap on simultaneous editors of one document, sizes in
     # bytes, per-person message budget (token bucket: rate per second, burst), broadcast batching,
@@ -132,9 +140,12 @@ class Base:
 
 
 class Development(Base):
-    """Local development: SQLite in instance/, a secret generated once and kept there."""
+    """Local development: SQLite in instance/, a secret generated once and kept there, e-mails in
+    instance/mail/ and in the console."""
 
     GENERATE_SECRET = True
+    MAIL_OUTBOX = os.environ.get("CIVIC_MAIL_OUTBOX") or str(INSTANCE / "mail")
+    MAIL_LOG_BODIES = True
 
 
 class Testing(Base):

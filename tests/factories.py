@@ -28,6 +28,7 @@ def make_user(
         locale=locale,
         is_admin=admin,
         session_token=secrets.token_hex(16),
+        email_confirmed_at=utcnow(),
     )
     db.session.add(user)
     db.session.commit()

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from civic import create_app
 from civic.extensions import limiter
 from tests.conftest import post_form
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 
 def test_security_headers_on_every_page(client: FlaskClient) -> None:
@@ -112,3 +112,35 @@ def test_behind_a_proxy_the_visitor_address_is_used(app: Flask) -> None:
         "/__addr", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
     )
     assert seen == ["203.0.113.9"]
+
+
+def test_wrong_passwords_from_others_do_not_lock_a_person_out_of_a_browser_they_used(
+    rate_limited: Flask,
+) -> None:
+    user = make_user()
+    mine = rate_limited.test_client()
+    assert post_form(mine, "/sign-in", {"email": user.email, "password": PASSWORD}).status_code == 302
+    post_form(mine, "/sign-out", {}, token_from="/")
+    # Someone floods the address with wrong passwords, from elsewhere and from the same network.
+    for address in ("203.0.113.7", "127.0.0.1"):
+        attacker = rate_limited.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = address
+        codes = [
+            post_form(attacker, "/sign-in", {"email": user.email, "password": "wrong password"}).status_code
+            for _ in range(4)
+        ]
+        assert codes[-1] == 429  # the flood is slowed
+    # The person, in the browser they signed in from, still gets in.
+    assert post_form(mine, "/sign-in", {"email": user.email, "password": PASSWORD}).status_code == 302
+
+
+def test_a_known_browser_is_still_limited_for_wrong_passwords(rate_limited: Flask) -> None:
+    user = make_user()
+    mine = rate_limited.test_client()
+    post_form(mine, "/sign-in", {"email": user.email, "password": PASSWORD})
+    post_form(mine, "/sign-out", {}, token_from="/")
+    codes = [
+        post_form(mine, "/sign-in", {"email": user.email, "password": "wrong password"}).status_code
+        for _ in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]

@@ -24,17 +24,40 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     locale: Mapped[str] = mapped_column(String(5), default="fr")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Bumped on every password change: it invalidates reset links and other devices' sessions.
+    # Bumped on every password change: it invalidates the reset links sent before.
     session_token: Mapped[str] = mapped_column(String(64))
     # Opt-in: notifications are also e-mailed (replies, comments on one's proposals, answers).
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # When the person opened the link mailed at registration; None: the account cannot sign in yet.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
+    # The key of the sign-in (Login) this request came with: not a column, set when the person is
+    # loaded from a session or signs in (civic.accounts.logins).
+    login_key: str = ""
+
     def get_id(self) -> str:
-        # Flask-Login stores this in the session: tying it to session_token logs out other sessions
-        # when the password changes.
-        return f"{self.id}:{self.session_token}"
+        # What Flask-Login keeps in the session and the "keep me signed in" cookie: the person and
+        # their sign-in, so that ending the sign-in on the server ends every cookie that carries it.
+        return f"{self.id}:{self.login_key}"
+
+
+class Login(db.Model):  # type: ignore[name-defined]
+    """One sign-in: a browser's session (and its "keep me signed in" cookie), ended on the server by
+    signing out, "sign out everywhere", a password change or reset, or its expiry.
+
+    Only a hash of its key is stored: the key itself lives in the browser's signed cookies.
+    """
+
+    __tablename__ = "logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Organisation(db.Model):  # type: ignore[name-defined]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 
 from flask import current_app, url_for
@@ -11,22 +10,19 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from civic.accounts import permissions
+from civic.accounts import logins, permissions, registration
 from civic.accounts.mail import send_mail
 from civic.accounts.models import Membership, Organisation, User
-from civic.accounts.passwords import hash_password, verify_password
+from civic.accounts.passwords import ensure_strong, hash_password, verify_password
+from civic.accounts.registration import normalise_email
 from civic.accounts.sanctions import ensure_can_participate
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
 from civic.text import render_markdown
+from civic.timestamps import utcnow
 
 _RESET_SALT = "civic.password-reset"
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def slugify(text: str) -> str:
@@ -39,34 +35,27 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register(display_name: str, email: str, password: str, locale: str) -> User:
-    """Create an account; raise Conflict if the e-mail is taken."""
-    email = normalise_email(email)
-    if find_user_by_email(email) is not None:
-        raise Conflict(_("An account already uses this e-mail address."))
-    user = User(
-        display_name=display_name.strip(),
-        email=email,
-        password_hash=hash_password(password),
-        locale=locale if locale in current_app.config["LANGUAGES"] else "fr",
-        session_token=secrets.token_hex(16),
-    )
-    db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a concurrent registration with the same address won the race
-        db.session.rollback()
-        raise Conflict(_("An account already uses this e-mail address.")) from None
-    return user
+class Unconfirmed(Invalid):
+    """The right password, for an account whose address was never confirmed: the link is sent again."""
 
 
 def authenticate(email: str, password: str) -> User:
-    """Return the user with these credentials; raise Invalid with one message for any mismatch."""
+    """Return the user with these credentials; raise Invalid with one message for any mismatch.
+
+    An unknown address costs the same hash verification as a wrong password (passwords.verify_password),
+    so the time taken does not tell which addresses have an account.
+    """
     user = find_user_by_email(email)
-    # Verify against a dummy hash when the address is unknown, so timing does not reveal accounts.
-    stored = user.password_hash if user else current_app.config.setdefault("_DUMMY_HASH", hash_password("x"))
-    if not verify_password(stored, password) or user is None:
+    if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Invalid(_("The e-mail address or the password is incorrect."))
+    if user.email_confirmed_at is None:
+        registration.send_confirmation(user)
+        raise Unconfirmed(
+            _(
+                "Your address is not confirmed yet. We have sent you the link again: open it to finish "
+                "creating your account."
+            )
+        )
     return user
 
 
@@ -78,9 +67,10 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def _set_password(user: User, new: str) -> None:
+    """Set a new password and end every sign-in of the person (the caller signs this browser in again)."""
+    ensure_strong(new, user.email, user.display_name)
     user.password_hash = hash_password(new)
-    user.session_token = secrets.token_hex(16)
-    db.session.commit()
+    logins.end_all(user)  # commits, and rotates the session token: earlier reset links die too
 
 
 def set_locale(user: User, locale: str) -> None:
@@ -129,7 +119,10 @@ def user_for_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new: str) -> User:
+    """Set the new password of a reset link; the link proves the address, so it confirms it too."""
     user = user_for_reset_token(token)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
     _set_password(user, new)
     return user
 
@@ -247,13 +240,3 @@ def set_verified(user: User | None, organisation: Organisation, verified: bool) 
 
 def list_organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
-
-
-def create_admin(email: str, password: str, display_name: str = "Administrator") -> User:
-    """Create a site administrator, or make an existing account one."""
-    user = find_user_by_email(email)
-    if user is None:
-        user = register(display_name, email, password, "fr")
-    user.is_admin = True
-    db.session.commit()
-    return user

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from civic.accounts import permissions, services
+from civic.accounts import devices, logins, permissions, registration, services
 from civic.accounts.forms import (
     OrganisationForm,
     PasswordChangeForm,
@@ -20,6 +20,7 @@ from civic.accounts.forms import (
 )
 from civic.accounts.models import User
 from civic.accounts.participant import current_participant
+from civic.accounts.passwords import WeakPassword
 from civic.errors import CivicError, Forbidden, NotFound
 from civic.extensions import limiter
 from civic.security import safe_next
@@ -32,6 +33,15 @@ def _email_key() -> str:
     return "account:" + services.normalise_email(request.form.get("email", ""))
 
 
+def _known_device() -> bool:
+    """This browser signed in as the address tried before: its own limit applies (devices.py)."""
+    return devices.known(request, services.find_user_by_email(request.form.get("email", "")))
+
+
+def _device_key() -> str:
+    return devices.key(request) + ":" + _email_key()
+
+
 def _sign_in_limits() -> str:
     return str(current_app.config["SIGN_IN_LIMITS"])
 
@@ -42,7 +52,8 @@ def _register_limits() -> str:
 
 def _start_session(user: User, remember: bool) -> None:
     session.clear()  # a fresh session on sign-in: nothing carried over from before
-    login_user(user, remember=remember)
+    logins.start(user, remember)  # the sign-in the cookies will name (User.get_id)
+    login_user(user, remember=remember, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
     session["remember"] = remember
     session["last_seen"] = datetime.now(UTC).timestamp()
 
@@ -56,24 +67,47 @@ def register() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.register(
-                form.display_name.data, form.email.data, form.password.data, form.locale.data
+            registration.register(
+                form.display_name.data,
+                form.email.data,
+                form.password.data,
+                form.locale.data,
+                safe_next(request.args.get("next")) or "",
             )
         except CivicError as error:
-            form.email.errors = [*form.email.errors, error.message]
+            form.password.errors = [*form.password.errors, error.message]
             status = error.status
         else:
-            _start_session(user, remember=False)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("consultations.index"))
+            # The same answer whether the address is new, waiting for confirmation or taken.
+            session["registered"] = registration.normalise_email(form.email.data)
+            return redirect(url_for("accounts.registered"))
     elif request.method == "POST":
         status = 422
     return render_template("accounts/register.html", form=form), status
 
 
+@bp.route("/register/sent")
+def registered() -> ResponseReturnValue:
+    return render_template("accounts/registered.html", email=session.get("registered", ""))
+
+
+@bp.route("/register/confirm/<token>")
+def confirm(token: str) -> ResponseReturnValue:
+    try:
+        user, next_path = registration.confirm(token)
+    except CivicError as error:
+        return render_template("accounts/confirm_invalid.html", message=error.message), error.status
+    _start_session(user, remember=False)
+    flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
+    return redirect(safe_next(next_path) or url_for("consultations.index"))
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limits, methods=["POST"])
-@limiter.limit(_sign_in_limits, methods=["POST"], key_func=_email_key)
+@limiter.limit(_sign_in_limits, methods=["POST"], exempt_when=_known_device)
+@limiter.limit(_sign_in_limits, methods=["POST"], key_func=_email_key, exempt_when=_known_device)
+@limiter.limit(
+    _sign_in_limits, methods=["POST"], key_func=_device_key, exempt_when=lambda: not _known_device()
+)
 def sign_in() -> ResponseReturnValue:
     form = SignInForm()
     status = 200
@@ -87,7 +121,9 @@ def sign_in() -> ResponseReturnValue:
         else:
             _start_session(user, remember=bool(form.remember.data))
             flash(_("You are signed in."), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("consultations.index"))
+            response = redirect(safe_next(request.args.get("next")) or url_for("consultations.index"))
+            devices.remember(request, response, user)
+            return response
     elif request.method == "POST":
         status = 422
     form.password.data = ""
@@ -97,10 +133,28 @@ def sign_in() -> ResponseReturnValue:
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> ResponseReturnValue:
     # CSRFProtect has checked the token of every POST before any view runs.
+    user = current_participant()
+    if user is not None:
+        logins.end(user)  # the cookies of this sign-in, copied or not, are dead on the server
     logout_user()
     session.clear()
     flash(_("You are signed out. On a shared computer, you can now close the browser."), "success")
     return redirect(url_for("consultations.index"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere() -> ResponseReturnValue:
+    user = current_participant()
+    if user is not None:
+        logins.end_all(user)
+    logout_user()
+    session.clear()
+    flash(
+        _("You are signed out on every computer and phone, this one included. Sign in again to continue."),
+        "success",
+    )
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -112,7 +166,8 @@ def account() -> ResponseReturnValue:
         try:
             services.change_password(current_user, form.current.data, form.new.data)
         except CivicError as error:
-            form.current.errors = [*form.current.errors, error.message]
+            field = form.new if isinstance(error, WeakPassword) else form.current
+            field.errors = [*field.errors, error.message]
             status = error.status
         else:
             _start_session(current_user._get_current_object(), remember=bool(session.get("remember")))
@@ -120,7 +175,9 @@ def account() -> ResponseReturnValue:
             return redirect(url_for("accounts.account"))
     elif request.method == "POST":
         status = 422
-    return render_template("accounts/account.html", form=form), status
+    user = current_participant()
+    signed_in = logins.count(user) if user is not None else 0
+    return render_template("accounts/account.html", form=form, signed_in=signed_in), status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -142,12 +199,17 @@ def reset_password(token: str) -> ResponseReturnValue:
         services.user_for_reset_token(token)
     except CivicError as error:
         return render_template("accounts/reset_invalid.html", message=error.message), error.status
-    if form.validate_on_submit():
-        user = services.reset_password(token, form.new.data)
-        _start_session(user, remember=False)
-        flash(_("Your new password is set and you are signed in."), "success")
-        return redirect(url_for("consultations.index"))
     status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.new.data)
+        except CivicError as error:
+            form.new.errors = [*form.new.errors, error.message]
+            status = error.status
+        else:
+            _start_session(user, remember=False)
+            flash(_("Your new password is set and you are signed in."), "success")
+            return redirect(url_for("consultations.index"))
     return render_template("accounts/reset.html", form=form), status
 
 

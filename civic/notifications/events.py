@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_socketio import Namespace, join_room, leave_room
+from flask_socketio import join_room, leave_room
 
 from civic.accounts.participant import current_participant
+from civic.connections import Namespace
 from civic.notifications import queries, services
 
 

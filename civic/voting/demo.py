@@ -68,6 +68,7 @@ def _voters(users: dict[str, User]) -> list[User]:
             locale="fr",
             password_hash=password_hash,
             session_token=secrets.token_hex(16),
+            email_confirmed_at=utcnow(),
         )
         for i in range(1, VOTERS + 1)
     ]

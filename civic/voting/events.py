@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_socketio import Namespace, join_room
+from flask_socketio import join_room
 
 from civic import realtime
+from civic.connections import Namespace
 from civic.errors import CivicError
 from civic.voting import services
 

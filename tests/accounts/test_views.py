@@ -30,12 +30,21 @@ def _register(client: FlaskClient, **fields: str) -> object:
     return post_form(client, "/register", data)
 
 
-def test_registration_creates_account_and_signs_in(client: FlaskClient) -> None:
+def test_registration_creates_an_account_that_the_mailed_link_confirms(
+    app: Flask, client: FlaskClient
+) -> None:
     response = _register(client, locale="en")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/register/sent"
     user = db.session.scalar(select(User).where(User.email == "marie@example.org"))
     assert user is not None and user.locale == "en" and user.password_hash.startswith("$argon2id$")
+    assert user.email_confirmed_at is None
+    assert "Sign out" not in client.get("/").get_data(as_text=True)  # not signed in before confirming
+    assert "marie@example.org" in html_text(client.get("/register/sent"))
+    link = _link(app, "/register/confirm/")
+    assert client.get(link).status_code == 302
     assert "Sign out" in client.get("/").get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.email_confirmed_at is not None
 
 
 def test_registration_normalises_email_case(client: FlaskClient) -> None:
@@ -77,12 +86,19 @@ def test_unknown_language_choice_is_refused(client: FlaskClient) -> None:
     assert _users() == 0
 
 
-def test_duplicate_email_is_a_conflict(client: FlaskClient) -> None:
-    make_user(email="marie@example.org")
-    response = _register(client, email="MARIE@example.org")
-    assert response.status_code == 409
-    assert _users() == 1
-    assert "Un compte utilise déjà cette adresse courriel." in html_text(response)
+def test_registering_a_taken_address_answers_the_same_and_tells_its_owner(app: Flask) -> None:
+    owner = make_user(email="marie@example.org", locale="en")
+    before = owner.password_hash
+    taken = _register(app.test_client(), email="MARIE@example.org")
+    new = _register(app.test_client(), email="pierre@example.org")
+    assert (taken.status_code, taken.headers["Location"]) == (new.status_code, new.headers["Location"])
+    assert _users() == 2  # the owner and Pierre: no second account for Marie's address
+    db.session.refresh(owner)
+    assert owner.password_hash == before and owner.display_name != "Marie Curie"
+    to_owner = app.extensions["civic_outbox"][0]
+    assert to_owner["To"] == "marie@example.org"
+    assert to_owner["Subject"] == "Someone tried to create a Civic account with your address"
+    assert "/password/forgot" in to_owner.get_content() and "/register/confirm/" not in to_owner.get_content()
 
 
 def test_registration_without_csrf_token_is_refused(client: FlaskClient) -> None:
@@ -222,11 +238,16 @@ def test_password_change_with_mismatched_confirmation_is_refused(client: FlaskCl
     assert "Les mots de passe diffèrent." in html_text(response)
 
 
-def _reset_link(app: Flask) -> str:
+def _link(app: Flask, path: str) -> str:
+    """The path of the link starting with `path` in the last e-mail sent."""
     body = app.extensions["civic_outbox"][-1].get_content()
-    match = re.search(r"http://civic\.test(/password/reset/\S+)", body)
+    match = re.search(rf"http://civic\.test({re.escape(path)}\S+)", body)
     assert match, body
     return match.group(1)
+
+
+def _reset_link(app: Flask) -> str:
+    return _link(app, "/password/reset/")
 
 
 def test_password_reset_by_emailed_link(app: Flask, client: FlaskClient) -> None:

@@ -6,7 +6,10 @@ visitor's browser does, so the Content-Security-Policy, the built assets and the
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -85,6 +88,7 @@ class Server:
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.log = folder / "server.log"
+        self.mail = folder / "mail"
         self.env = {
             **os.environ,
             "CIVIC_PORT": str(port),
@@ -93,6 +97,7 @@ class Server:
             "SECRET_KEY": secrets.token_hex(32),
             "CIVIC_RATELIMIT": "0",
             "CIVIC_ENV": "development",
+            "CIVIC_MAIL_OUTBOX": str(folder / "mail"),
             "SOCKETIO_ASYNC_MODE": "eventlet",
             "FLASK_APP": "app",
             "PYTHONUNBUFFERED": "1",
@@ -101,6 +106,22 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.error: str | None = None
         self._boot = threading.Thread(target=self._start, name="civic-e2e-server", daemon=True)
+
+    def link_mailed_to(self, address: str, path: str, timeout: float = 10.0) -> str:
+        """The newest link starting with `path` in the e-mails the server wrote for `address`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = []
+            for file in sorted(self.mail.glob("*.eml"), key=lambda f: f.stat().st_mtime):
+                message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
+                if message["To"] == address:
+                    body = message.get_body(("plain",))
+                    text = body.get_content() if body is not None else ""
+                    found += re.findall(rf"https?://[^/\s]+({re.escape(path)}\S+)", text)
+            if found:
+                return str(found[-1])
+            time.sleep(0.1)
+        raise AssertionError(f"no e-mail to {address} with a link to {path}")
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else "(no log)"

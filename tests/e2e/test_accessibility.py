@@ -28,6 +28,8 @@ PUBLIC_PAGES = {
     "sign-in": ("/sign-in", 200),
     "register": ("/register", 200),
     "forgot-password": ("/password/forgot", 200),
+    "registered": ("/register/sent", 200),
+    "confirm-invalid": ("/register/confirm/not-a-token", 422),
     "not-found": ("/does-not-exist", 404),
     "documents": ("/c/plan-numerique/documents", 200),
 }

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import assert_accessible, sign_in, switch_language
+from tests.e2e.conftest import Server, assert_accessible, sign_in, switch_language
 
 SLUG = "plan-numerique"
 DISCUSSION = f"/c/{SLUG}/discussion"
@@ -95,15 +95,19 @@ def test_a_new_comment_appears_live_on_another_page(new_context: Any) -> None:
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_an_administrator_lifts_a_ban_from_the_list(new_context: Any, axe_source: str, lang: str) -> None:
+def test_an_administrator_lifts_a_ban_from_the_list(
+    new_context: Any, axe_source: str, lang: str, server: Server
+) -> None:
     newcomer = new_context(lang=lang, javascript=False).new_page()
     name = f"Nouvelle {secrets.token_hex(2)}"
+    address = f"e2e-{secrets.token_hex(4)}@example.com"
     newcomer.goto("/register")
     newcomer.locator("input[name=display_name]").fill(name)
-    newcomer.locator("input[name=email]").fill(f"e2e-{secrets.token_hex(4)}@example.com")
+    newcomer.locator("input[name=email]").fill(address)
     newcomer.locator("input[name=password]").fill("une phrase assez longue")
     with newcomer.expect_navigation():
         newcomer.locator("main button[type=submit]").click()
+    newcomer.goto(server.link_mailed_to(address, "/register/confirm/"))
     person_id = newcomer.locator("a[data-notifications]").get_attribute("data-user-id")
 
     admin = new_context(lang=lang).new_page()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.e2e.conftest import DEMO_ADMIN, DEMO_PASSWORD, sign_in, switch_language
+from tests.e2e.conftest import DEMO_ADMIN, DEMO_PASSWORD, Server, sign_in, switch_language
 
 SIGN_OUT = "header form[action$='/sign-out'] button"
 
@@ -32,7 +32,7 @@ def assert_signed_out(page: Any) -> None:
     assert page.locator("header a[href='/sign-in']").count() == 1
 
 
-def test_register_sign_out_and_sign_in_again(new_context: Any) -> None:
+def test_register_confirm_sign_out_and_sign_in_again(new_context: Any, server: Server) -> None:
     page = new_context(lang="fr", javascript=False).new_page()
     email = f"e2e-{secrets.token_hex(4)}@example.com"
     password = "une phrase assez longue"
@@ -45,6 +45,10 @@ def test_register_sign_out_and_sign_in_again(new_context: Any) -> None:
     assert response.status == 200, (
         f"registration ended on {response.status}:\n{page.locator('main').inner_text()}"
     )
+    assert email in page.locator("main").inner_text()  # "we have sent a message to …"
+    assert_signed_out(page)
+    response = page.goto(server.link_mailed_to(email, "/register/confirm/"))
+    assert response is not None and response.status == 200
     assert_signed_in(page)
 
     response = submit(page, SIGN_OUT)
@@ -59,6 +63,21 @@ def test_register_sign_out_and_sign_in_again(new_context: Any) -> None:
     assert_signed_in(page)
     page.goto("/account")
     assert email in page.locator("main").inner_text()
+
+    # Signed in on a second browser too; "sign out everywhere" ends both.
+    other = new_context(lang="fr", javascript=False).new_page()
+    other.goto("/sign-in")
+    other.locator("input[name=email]").fill(email)
+    other.locator("input[name=password]").fill(password)
+    submit(other)
+    assert_signed_in(other)
+    page.goto("/account")
+    assert "2 navigateurs ou appareils" in page.locator("main").inner_text()
+    response = submit(page, "main form[action$='/sign-out-everywhere'] button")
+    assert response.status == 200
+    assert_signed_out(page)
+    other.goto("/")
+    assert_signed_out(other)
 
 
 def test_wrong_password_is_explained_and_keeps_the_address(new_context: Any) -> None:

@@ -22,12 +22,13 @@ from babel import Locale
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_socketio import Namespace, join_room, leave_room
+from flask_socketio import join_room, leave_room
 from sqlalchemy import select
 
 from civic import realtime
 from civic.accounts.models import User
 from civic.accounts.participant import current_participant
+from civic.connections import Namespace
 from civic.deliberation.drafting import crdt, permissions, services
 from civic.deliberation.drafting.live import NAMESPACE, document_room
 from civic.deliberation.drafting.models import Document
@@ -128,6 +129,7 @@ class DraftingNamespace(Namespace):
         return {"ok": True}
 
     def on_disconnect(self, *args: Any) -> None:
+        super().on_disconnect(*args)
         with self._lock:
             joined = self._connections.pop(_sid(), {})
         for document_id, state in joined.items():

@@ -11,10 +11,9 @@ import pytest
 from flask import Flask
 from pycrdt import Doc
 
-from civic.accounts.models import User
+from civic.accounts.models import Sanction, User
 from civic.deliberation.drafting import crdt, live, services
 from civic.deliberation.drafting.models import Document, DocumentUpdate
-from civic.deliberation.moderation.models import Sanction
 from civic.extensions import db, socketio
 from civic.timestamps import utcnow
 from tests.conftest import sign_in
