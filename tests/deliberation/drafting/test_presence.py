@@ -50,3 +50,21 @@ def test_the_token_bucket_allows_a_burst_then_refuses(store: Presence) -> None:
     allowed = [store.allow("user:1", 0.001, 5) for _ in range(12)]
     assert allowed == [True] * 5 + [False] * 7
     assert store.allow("user:2", 0.001, 5)
+
+
+def test_a_costly_message_is_admitted_on_the_last_token_and_leaves_the_bucket_in_debt(
+    store: Presence,
+) -> None:
+    # 50 tokens: 31 and 31 are admitted (the second on the 19 left), then nothing until the debt is paid.
+    assert [store.allow("user:3", 0.001, 50, cost=31) for _ in range(3)] == [True, True, False]
+    assert not store.allow("user:3", 0.001, 50)
+    assert store.allow("user:4", 0.001, 50, cost=31)
+
+
+def test_work_done_after_admission_is_charged(store: Presence) -> None:
+    assert store.allow("user:5", 0.001, 50)
+    store.charge("user:5", 0.001, 50, 49)  # e.g. answering a step 1 with the whole document
+    assert not store.allow("user:5", 0.001, 50)
+    assert store.allow("user:6", 0.001, 50)
+    store.charge("user:6", 0.001, 50, 10)  # paid from what is left (for Redis: the process's lease)
+    assert sum(store.allow("user:6", 0.001, 50) for _ in range(50)) == 39
