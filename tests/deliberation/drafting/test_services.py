@@ -327,3 +327,30 @@ def test_a_flood_exhausts_the_message_budget(app: Flask, monkeypatch: pytest.Mon
     allowed = [services.allow_message(flooder, "s1") for _ in range(20)]
     assert allowed[:5] == [True] * 5 and not any(allowed[6:])
     assert services.allow_message(calm, "s2")
+
+
+def test_what_the_link_brings_is_applied_to_the_copy_and_never_resent_at_a_catch_up(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _moderator, writer, document = _editor_setup("Texte")
+    live = services.live_document(document)
+    relayed: list[bytes | None] = []
+    monkeypatch.setattr(
+        workspace().relay, "receive", lambda document_id, update, entries, rows=None: relayed.append(update)
+    )
+    resent: list[bytes] = []
+    monkeypatch.setattr(
+        workspace().relay, "send_update", lambda d, update, sid, rows=None: resent.append(update)
+    )
+    # Another process stored a row and published it on the link.
+    update = edit(client_doc(document.id), "Texte d’ailleurs")
+    row = DocumentUpdate(document_id=document.id, data=update, user_id=writer.id)
+    db.session.add(row)
+    db.session.commit()
+    workspace().receive(document.id, update, [], [row.id])
+    assert crdt.text_of(live.doc) == "Texte d’ailleurs" and row.id in live.applied
+    assert relayed == [update]
+    services.catch_up(document)  # a join on this process: nothing new, nothing to re-send
+    assert resent == []
+    workspace().receive(document.id, update, [], [row.id])  # heard twice (a catch-up came first)
+    assert relayed == [update, None]
