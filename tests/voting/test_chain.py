@@ -82,8 +82,8 @@ def test_each_record_is_linked_hashed_signed_and_gives_its_receipt(app: Flask) -
     assert ballots[0].previous_hash == records.genesis_hash(poll.id)
     for before, after in zip(ballots, ballots[1:], strict=False):
         assert after.previous_hash == before.record_hash
-    key = records.public_key(chain.public_key_hex())
-    assert key is not None
+    key = chain.public_key_hex()
+    assert records.public_key(key) is not None
     for ballot in ballots:
         assert ballot.record_hash == records.record_hash(
             poll.id, ballot.position, ballot.id, ballot.choice, ballot.voter_tag, ballot.previous_hash

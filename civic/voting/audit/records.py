@@ -29,6 +29,7 @@ import base64
 import hashlib
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -122,6 +123,7 @@ def normalise_receipt(typed: str) -> str | None:
     return "-".join(letters[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
 
 
+@lru_cache(maxsize=64)
 def public_key(hex_key: str) -> Ed25519PublicKey | None:
     """Read a raw 32-byte Ed25519 public key written in hexadecimal; None if it is not one."""
     if not HEX64.fullmatch(hex_key):
@@ -132,8 +134,13 @@ def public_key(hex_key: str) -> Ed25519PublicKey | None:
         return None
 
 
-def signature_valid(key: Ed25519PublicKey, signature_hex: str, message: bytes) -> bool:
-    if not SIGNATURE.fullmatch(signature_hex):
+# Checking an Ed25519 signature costs about 0.15 ms here, most of an audit page of 10,000 ballots. The
+# answer depends only on these three values, so it is remembered: changed bytes are checked afresh.
+@lru_cache(maxsize=1 << 18)
+def signature_valid(public_key_hex: str, signature_hex: str, message: bytes) -> bool:
+    """Tell whether `signature_hex` is the signature of `message` by the key `public_key_hex`."""
+    key = public_key(public_key_hex)
+    if key is None or not SIGNATURE.fullmatch(signature_hex):
         return False
     try:
         key.verify(bytes.fromhex(signature_hex), message)

@@ -105,7 +105,9 @@ def _canonical(choice: str) -> bool:
         return False
 
 
-def _check_records(document: dict[str, Any], poll_id: int, key: Any, report: Report) -> list[dict[str, Any]]:
+def _check_records(
+    document: dict[str, Any], poll_id: int, key: str | None, report: Report
+) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = _get(document, "records", list, "download")
     previous = rec.genesis_hash(poll_id)
     for index, record in enumerate(records):
@@ -173,7 +175,7 @@ def _check_records(document: dict[str, Any], poll_id: int, key: Any, report: Rep
 
 
 def _check_head(
-    document: dict[str, Any], poll_id: int, key: Any, records: list[dict[str, Any]], report: Report
+    document: dict[str, Any], poll_id: int, key: str | None, records: list[dict[str, Any]], report: Report
 ) -> str:
     head = _get(document, "head", dict, "download")
     length = _get(head, "length", int, "head")
@@ -200,7 +202,7 @@ def _check_head(
 def _check_checkpoints(
     document: dict[str, Any],
     poll_id: int,
-    key: Any,
+    key: str | None,
     records: list[dict[str, Any]],
     closed: bool,
     report: Report,
@@ -306,7 +308,7 @@ def verify(document: Any, public_key: str | None = None) -> Report:
         report.poll_id = poll_id
         rules = _rules(poll)
         report.public_key = _get(document, "public_key", str, "download")
-        key = rec.public_key(report.public_key)
+        key = report.public_key if rec.public_key(report.public_key) is not None else None
         if key is None:
             report.add("signatures", "public-key", "the public key in the download is not an Ed25519 key")
         if public_key is not None and public_key.strip().lower() != report.public_key:
