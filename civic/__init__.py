@@ -25,6 +25,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         database,
         errors,
         i18n,
+        inputs,
         notifications,
         realtime,
         security,
@@ -51,6 +52,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "civic" / "translations")
 
     database.init_app(app)
+    inputs.init_app(app)  # before any route: their ids use its converter
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

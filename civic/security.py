@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline scripts or styles anywhere: templates link static files only.
@@ -41,6 +41,10 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _headers(response: Response) -> Response:
+    hsts = current_app.config.get("HSTS_SECONDS")
+    if hsts:
+        # Browsers that saw the site once use HTTPS only, even if a link or a network says http://.
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

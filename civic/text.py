@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import markdown
 import nh3
@@ -75,3 +76,19 @@ def render_markdown(source: str) -> Markup:
 def sanitised(stored_html: str) -> Markup:
     """Mark HTML stored by render_markdown as safe: the template filter for *_html columns only."""
     return Markup(stored_html)  # noqa: S704 - produced by render_markdown when it was written
+
+
+# Letters and symbols that draw nothing (used to post "empty" names and messages), besides the
+# categories below: the Hangul fillers, the blank braille pattern, Khmer's inherent vowels.
+_BLANK_GLYPHS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u17b4", "\u17b5"}
+# Spaces, controls, format characters (zero-width spaces and joiners, bidi marks, soft hyphens, tags),
+# and combining marks, which need a visible character to sit on.
+_INVISIBLE_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"}
+
+
+def is_blank(text: str) -> bool:
+    """Tell whether a text shows nothing a reader could see (only spaces and invisible characters)."""
+    return all(
+        char.isspace() or char in _BLANK_GLYPHS or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+        for char in text
+    )

@@ -127,6 +127,7 @@ class Base:
     DRAFTING_VERSION_GAP = float(os.environ.get("CIVIC_DRAFTING_VERSION_GAP", "120"))
     DRAFTING_VERSION_TIMERS = True
 
+    HSTS_SECONDS = 0  # production only (it needs HTTPS)
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
     # Polls derive their keys (voter pseudonyms, the ballot-signing key) from this secret, SECRET_KEY
     # when unset. Set it to rotate SECRET_KEY without changing them: a new one while a poll is open
@@ -171,6 +172,9 @@ class Production(Base):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    # Strict-Transport-Security on every answer: a year, as browsers' preload lists expect (0 turns it off,
+    # e.g. while trying HTTPS out).
+    HSTS_SECONDS = int(os.environ.get("CIVIC_HSTS_SECONDS", str(365 * 24 * 3600)))
 
 
 def from_name(name: str | None) -> type[Base]:

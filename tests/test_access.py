@@ -26,7 +26,6 @@ from civic.deliberation.discussion.models import Comment, Thread
 from civic.deliberation.drafting import services as drafting
 from civic.deliberation.drafting.amendments import services as amendments
 from civic.deliberation.drafting.models import Document
-
 from civic.deliberation.proposals.models import Proposal, Theme
 from civic.extensions import db
 from civic.timestamps import utcnow

@@ -144,3 +144,37 @@ def test_a_known_browser_is_still_limited_for_wrong_passwords(rate_limited: Flas
         for _ in range(4)
     ]
     assert codes == [401, 401, 401, 429]
+
+
+def test_production_asks_browsers_to_use_https_only() -> None:
+    app = create_app(
+        {"CIVIC_ENV": "production", "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
+    response = app.test_client().get("/does-not-exist")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_development_does_not_pin_https(client: FlaskClient) -> None:
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+def test_reset_links_are_not_written_to_logs_outside_development(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = make_user()
+    with caplog.at_level("DEBUG"):
+        post_form(client, "/password/forgot", {"email": user.email})
+    body = app.extensions["civic_outbox"][-1].get_content()
+    assert "/password/reset/" in body  # a link was made and mailed…
+    assert "/password/reset/" not in caplog.text and user.email not in caplog.text  # …and not logged
+    assert "not sent" in caplog.text  # the log still says a mail could not go out
+
+
+def test_development_logs_the_mail_for_the_developer(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    app.config["MAIL_LOG_BODIES"] = True
+    try:
+        with caplog.at_level("DEBUG"):
+            post_form(app.test_client(), "/password/forgot", {"email": make_user().email})
+    finally:
+        app.config["MAIL_LOG_BODIES"] = False
+    assert "/password/reset/" in caplog.text

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from civic.text import render_markdown
+from civic.text import is_blank, render_markdown
 
 XSS = [
     "<script>alert(1)</script>",
@@ -107,3 +107,28 @@ def test_markdown_bomb_renders_in_bounded_time(name: str) -> None:
 def test_pathological_text_is_kept_as_plain_paragraphs() -> None:
     html = str(render_markdown("<b>bold?</b>\n\n" + "[" * 600))
     assert html.startswith("<p>&lt;b&gt;bold?&lt;/b&gt;</p><p>[[[")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\u200b\u200b",  # zero-width spaces
+        "\u200d\u200c\u2060\ufeff",  # joiners, word joiner, byte-order mark
+        "\u00ad",  # soft hyphen
+        "\u3164",  # Hangul filler, a "letter" that draws nothing
+        "\u2800\u2800",  # blank braille pattern
+        "\u0301\u0302",  # accents with nothing to sit on
+        "\u202e\u202d",  # bidirectional controls
+        "\u00a0\u3000\u2003",  # no-break, ideographic and em spaces
+        "\U000e0041\U000e0042",  # tag characters
+    ],
+)
+def test_invisible_text_is_blank(text: str) -> None:
+    assert is_blank(text)
+
+
+@pytest.mark.parametrize("text", ["a", "\u200b.", "é", "e\u0301", "🙂", "١", "\u3164x", "—"])
+def test_visible_text_is_not_blank(text: str) -> None:
+    assert not is_blank(text)

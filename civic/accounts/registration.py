@@ -26,9 +26,14 @@ from civic.accounts.mail import send_mail
 from civic.accounts.models import User
 from civic.errors import Invalid
 from civic.extensions import db
+from civic.text import is_blank
 from civic.timestamps import utcnow
 
 _CONFIRM_SALT = "civic.confirm-address"
+
+
+class BlankName(Invalid):
+    """A display name made only of spaces or invisible characters."""
 
 
 def normalise_email(email: str) -> str:
@@ -66,6 +71,8 @@ def create_account(display_name: str, email: str, password: str, locale: str, co
 def register(display_name: str, email: str, password: str, locale: str, next_path: str = "") -> None:
     """Register an address (see the module docstring); the answer never depends on the address."""
     email = normalise_email(email)
+    if is_blank(display_name):
+        raise BlankName(_("Your display name must show something: not only spaces or invisible characters."))
     passwords.ensure_strong(password, email, display_name)
     password_hash = passwords.hash_password(password)  # on every path: the same work for each
     user = db.session.scalar(select(User).where(User.email == email))

@@ -19,7 +19,7 @@ from civic.accounts.registration import normalise_email
 from civic.accounts.sanctions import ensure_can_participate
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
-from civic.text import render_markdown
+from civic.text import is_blank, render_markdown
 from civic.timestamps import utcnow
 
 _RESET_SALT = "civic.password-reset"
@@ -137,6 +137,11 @@ def get_organisation(slug: str) -> Organisation:
     return organisation
 
 
+def _check_name(name: str) -> None:
+    if is_blank(name):
+        raise Invalid(_("The name must show something: not only spaces or invisible characters."))
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)
     slug, n = base, 1
@@ -153,6 +158,7 @@ def create_organisation(
     if user is None or not permissions.can_create_organisation(user):
         raise Forbidden()
     ensure_can_participate(user)
+    _check_name(name)
     organisation = Organisation(
         slug=_unique_slug(name),
         name=name.strip(),
@@ -173,6 +179,7 @@ def update_organisation(
     if not permissions.can_edit_organisation(user, organisation):
         raise Forbidden()
     ensure_can_participate(user)
+    _check_name(name)
     organisation.name = name.strip()
     organisation.description = description
     organisation.description_html = str(render_markdown(description))

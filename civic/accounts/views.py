@@ -75,7 +75,8 @@ def register() -> ResponseReturnValue:
                 safe_next(request.args.get("next")) or "",
             )
         except CivicError as error:
-            form.password.errors = [*form.password.errors, error.message]
+            field = form.display_name if isinstance(error, registration.BlankName) else form.password
+            field.errors = [*field.errors, error.message]
             status = error.status
         else:
             # The same answer whether the address is new, waiting for confirmation or taken.

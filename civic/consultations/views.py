@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
+from civic import inputs
 from civic.accounts.participant import current_participant
 from civic.components import PHASE_KINDS, REGISTRY
 from civic.consultations import permissions, queries, services
@@ -221,7 +222,7 @@ def delete_phase(slug: str, phase_id: int) -> ResponseReturnValue:
 def move_phase(slug: str) -> ResponseReturnValue:
     consultation = services.get_consultation(slug, current_participant())
     value = request.form.get("phase", "")
-    services.move_phase(current_participant(), consultation, int(value) if value.isdigit() else None)
+    services.move_phase(current_participant(), consultation, inputs.as_id(value))
     flash(_("The current phase has been changed."), "success")
     return redirect(url_for("consultations.phases", slug=slug))
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from civic import inputs
 from civic.accounts.participant import current_participant
 from civic.notifications import queries, services
 
@@ -17,7 +18,7 @@ bp = Blueprint("notifications", __name__)
 @bp.route("/notifications")
 @login_required
 def index() -> ResponseReturnValue:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = inputs.page(request.args)
     notices, more = queries.recent(current_user, page)
     return render_template(
         "notifications/index.html", notices=notices, more=more, page=page, message=services.message

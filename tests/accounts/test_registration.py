@@ -179,3 +179,10 @@ def test_the_demo_and_test_accounts_can_sign_in(client: FlaskClient) -> None:
     user = make_user()
     response = post_form(client, "/sign-in", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_an_invisible_display_name_is_refused_on_its_field(app: Flask, client: FlaskClient) -> None:
+    response = _register(client, "marie@example.org", display_name="\u3164\u200b")
+    page = html_text(response)
+    assert response.status_code == 422 and "display_name-error" in page and "invisibles" in page
+    assert _users() == 0 and app.extensions["civic_outbox"] == []

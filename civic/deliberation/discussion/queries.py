@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from civic import inputs
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import permissions
@@ -165,8 +166,7 @@ def _context_of(comment: Comment) -> tuple[Thread, Consultation]:
 
 def thread_view_for(thread: Thread, user: User | None, args: Mapping[str, str]) -> ThreadView:
     """The page of a discussion a page's query string asks for (`?sort=…&page=…`; bad values: defaults)."""
-    page = args.get("page", "1")
-    return thread_view(thread, user, args.get("sort", "oldest"), int(page) if page.isdigit() else 1)
+    return thread_view(thread, user, args.get("sort", "oldest"), inputs.page(args))
 
 
 def thread_view(thread: Thread, user: User | None, sort: str = "oldest", page: int = 1) -> ThreadView:

@@ -27,7 +27,7 @@ from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
 from civic.notifications import services as notifications
 from civic.notifications.models import Notification
-from civic.text import render_markdown
+from civic.text import is_blank, render_markdown
 from civic.timestamps import utcnow
 
 BODY_MAX = 5000
@@ -147,6 +147,8 @@ def _clean_body(body: str) -> str:
     body = body.strip()
     if not body:
         raise Invalid(_("Write your comment first."))
+    if is_blank(body):
+        raise Invalid(_("Your comment shows nothing: it is made only of spaces or invisible characters."))
     if len(body) > BODY_MAX:
         raise Invalid(
             _("A comment has at most %(n)d characters; this one has %(count)d.", n=BODY_MAX, count=len(body))

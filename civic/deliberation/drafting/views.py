@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
+from civic import inputs
 from civic.accounts.participant import current_participant
 from civic.consultations import services as consultations
 from civic.consultations.models import Consultation
@@ -134,13 +135,13 @@ def save(slug: str, document_id: int) -> ResponseReturnValue:
     form = DraftForm()
     if not form.validate_on_submit():
         return _show(consultation, document, draft=form, status=400)
-    base = (form.base.data or "").strip()
+    base = inputs.as_id(form.base.data) if form.base.data != "0" else 0
     try:
-        if not base.isdigit():
+        if base is None:
             raise services.StaleBase(
                 _("This form does not match this document. Copy your text, reload the page and try again.")
             )
-        row = services.merge_text(current_participant(), document, int(base), form.text.data or "")
+        row = services.merge_text(current_participant(), document, base, form.text.data or "")
     except CivicError as error:
         form.text.errors = [*form.text.errors, error.message]
         return _show(consultation, document, draft=form, status=error.status)
@@ -233,7 +234,7 @@ def _history_page(
 def history(slug: str, document_id: int) -> ResponseReturnValue:
     consultation, document = _load(slug, document_id)
     services.prepare_history(document)
-    return _history_page(consultation, document, max(request.args.get("page", 1, type=int) or 1, 1))
+    return _history_page(consultation, document, inputs.page(request.args))
 
 
 @bp.route("/<int:document_id>/versions", methods=["POST"])
@@ -298,9 +299,10 @@ def restore_version(slug: str, document_id: int, number: int) -> ResponseReturnV
 
 
 def _number(value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 9:
+    number = inputs.as_id(value)
+    if number is None:
         raise Invalid(_("Choose two versions to compare."))
-    return int(value)
+    return number
 
 
 @bp.route("/<int:document_id>/compare")

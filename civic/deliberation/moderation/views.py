@@ -11,6 +11,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from civic import inputs
 from civic.accounts.models import User
 from civic.accounts.participant import current_participant
 from civic.consultations.services import get_consultation
@@ -151,7 +152,7 @@ def sanctions(slug: str) -> ResponseReturnValue:
     consultation = get_consultation(slug, user)
     if not permissions.can_sanction(user):
         raise Forbidden()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = inputs.page(request.args)
     entries, more = queries.sanctions_in_force(page=page)
     return render_template(
         "moderation/sanctions.html", consultation=consultation, sanctions=entries, page=page, more=more
@@ -181,7 +182,7 @@ def log(slug: str) -> ResponseReturnValue:
     consultation = get_consultation(slug, user)
     if not permissions.can_view_log(user, consultation):
         raise Forbidden()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = inputs.page(request.args)
     entries, more = queries.public_log(consultation, page)
     return render_template(
         "moderation/log.html", consultation=consultation, entries=entries, page=page, more=more

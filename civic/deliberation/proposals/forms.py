@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from civic.deliberation.proposals.services import ANSWER_MAX, BODY_MAX, TITLE_MAX
+from civic.inputs import MAX_ID, optional_id
 
 
 class ProposalForm(FlaskForm):
@@ -24,14 +25,8 @@ class ProposalForm(FlaskForm):
             "Markdown allowed: *italics*, **bold**, lists, links. At most %(n)d characters.", n=BODY_MAX
         ),
     )
-    theme = SelectField(
-        _l("Theme"), coerce=lambda v: int(v) if v not in (None, "", "None") else None, validate_choice=False
-    )
-    organisation = SelectField(
-        _l("On behalf of"),
-        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-        validate_choice=False,
-    )
+    theme = SelectField(_l("Theme"), coerce=optional_id, validate_choice=False)
+    organisation = SelectField(_l("On behalf of"), coerce=optional_id, validate_choice=False)
     preview = SubmitField(_l("Preview"))
     save_draft = SubmitField(_l("Save as a private draft"))
     publish = SubmitField(_l("Publish"))
@@ -49,7 +44,7 @@ class AnswerForm(FlaskForm):
     )
     merged_into = IntegerField(
         _l("Number of the proposal it is merged into"),
-        validators=[Optional(), NumberRange(min=1)],
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID)],
         description=_l("Only for a merge: the number shown on that proposal's page."),
     )
     answer = TextAreaField(
@@ -71,9 +66,7 @@ class FilterForm(FlaskForm):
         csrf = False
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)])
-    theme = SelectField(
-        _l("Theme"), coerce=lambda v: int(v) if v not in (None, "", "None") else None, validate_choice=False
-    )
+    theme = SelectField(_l("Theme"), coerce=optional_id, validate_choice=False)
     state = SelectField(_l("State"), validate_choice=False)
     sort = SelectField(
         _l("Sort by"),

@@ -14,7 +14,7 @@ from civic.deliberation.proposals import permissions, search
 from civic.deliberation.proposals.models import Proposal, ProposalEvent, ProposalVersion, Support, Theme
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
-from civic.text import render_markdown
+from civic.text import is_blank, render_markdown
 from civic.timestamps import utcnow
 
 TITLE_MAX = 150
@@ -42,6 +42,10 @@ def _check_text(title: str, body: str) -> tuple[str, str]:
     title, body = title.strip(), body.strip()
     if not title or not body:
         raise Invalid(_("Give your proposal a title and a text."))
+    if is_blank(title) or is_blank(body):
+        raise Invalid(
+            _("The title and the text must show something: not only spaces or invisible characters.")
+        )
     if len(title) > TITLE_MAX or len(body) > BODY_MAX:
         raise Invalid(
             _("The title is limited to %(t)d characters and the text to %(b)d.", t=TITLE_MAX, b=BODY_MAX)

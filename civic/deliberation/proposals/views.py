@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
+from civic import inputs
 from civic.accounts.models import Membership, User
 from civic.accounts.participant import current_participant
 from civic.consultations import services as consultations
@@ -107,8 +108,9 @@ def index(slug: str) -> ResponseReturnValue:
     user = current_participant()
     consultation = consultations.get_consultation(slug, user)
     form = FilterForm(request.args)
+    themes = services.themes(consultation)
     form.theme.choices = [SelectChoice("", _("All themes"))] + [
-        SelectChoice(str(t.id), localized(t, "name")) for t in services.themes(consultation)
+        SelectChoice(str(t.id), localized(t, "name")) for t in themes
     ]
     form.state.choices = [SelectChoice("", _("All states"))] + [
         SelectChoice(state, str(label)) for state, label in STATE_LABELS.items() if state != "draft"
@@ -121,10 +123,10 @@ def index(slug: str) -> ResponseReturnValue:
         user,
         queries.ProposalFilter(
             query=(form.q.data or "")[:200] if not form.q.errors else "",
-            theme_id=form.theme.data if not form.theme.errors else None,
+            theme_id=form.theme.data if form.theme.data in {t.id for t in themes} else None,
             state=form.state.data or None,
             sort=form.sort.data or "newest",
-            page=request.args.get("page", 1, type=int) or 1,
+            page=inputs.page(request.args),
             seed=seed,
         ),
     )

@@ -281,3 +281,19 @@ def test_comments_are_limited_per_person_not_per_address(rate_limited: Flask) ->
     limited = _post(first, consultation.slug, thread.id, "Encore")
     assert "Retry-After" in limited.headers  # type: ignore[attr-defined]
     assert _post(second, consultation.slug, thread.id, "Autre personne").status_code == 302  # type: ignore[attr-defined]
+
+
+def test_a_comment_of_invisible_characters_only_is_refused_and_kept(client: FlaskClient) -> None:
+    consultation = discussion_consultation()
+    thread = make_thread(consultation)
+    sign_in(client, make_user().email)
+    invisible = "\u200b\u3164\u2060 \u00ad"
+    response = post_form(
+        client,
+        f"/discussion/threads/{thread.id}/comments",
+        {"body": invisible, "stance": ""},
+        token_from=_page(consultation.slug),
+    )
+    assert response.status_code == 422
+    assert "invisibles" in html_text(response) and invisible in html_text(response)
+    assert _count(Comment) == 0

@@ -64,7 +64,16 @@ def test_draft_is_invisible_to_others(app: Flask, client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     "fields",
-    [{"title": ""}, {"body": ""}, {"title": "x" * 151}, {"body": "x" * 10_001}, {"theme": "not-a-number"}],
+    [
+        {"title": ""},
+        {"body": ""},
+        {"title": "x" * 151},
+        {"body": "x" * 10_001},
+        {"theme": "not-a-number"},
+        {"theme": str(2**63)},
+        {"title": "\u200b\u3164"},
+        {"body": "\u2060\u00ad \u200d"},
+    ],
 )
 def test_bad_proposal_is_refused_with_text_kept(client: FlaskClient, fields: dict[str, str]) -> None:
     consultation = make_consultation()

@@ -40,7 +40,7 @@ from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
 from civic.notifications import services as notifications
 from civic.notifications.models import Notification
-from civic.text import render_markdown
+from civic.text import is_blank, render_markdown
 from civic.timestamps import utcnow
 from civic.voting.counting.consent import ConsentBallot, ConsentElection, count_consent
 from civic.voting.counting.result import Result
@@ -174,7 +174,7 @@ def _clean_amendment(passage: str, replacement: str, reason: str) -> tuple[str, 
         )
     if replacement == passage:
         raise AmendmentInvalid(_("The replacement is the same as the passage."), "replacement")
-    if not reason:
+    if not reason or is_blank(reason):
         raise AmendmentInvalid(_("Explain why you propose this change."), "reason")
     if len(reason) > REASON_MAX:
         raise AmendmentInvalid(_("A reason has at most %(n)d characters.", n=REASON_MAX), "reason")
