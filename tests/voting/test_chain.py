@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -355,3 +357,16 @@ def test_the_command_refuses_what_is_not_an_audit_download(
     with pytest.raises(SystemExit) as raised:
         command(["verify", str(path)])
     assert raised.value.code == 2
+
+
+def test_the_command_loads_neither_flask_nor_sqlalchemy(tmp_path: Path) -> None:
+    path = tmp_path / "poll-1-audit.json"
+    path.write_text("{}")
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['python -m civic.voting', 'verify', {str(path)!r}]\n"
+        "try:\n    runpy.run_module('civic.voting', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'flask_babel'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().endswith("[]"), done.stdout + done.stderr
