@@ -26,14 +26,16 @@ def site_channel(app_or_database_url: Flask | str, purpose: str) -> str:
     Channels span every database number of a Redis server, so two sites (or test runs) sharing one
     server would hear each other's events, whose rooms name ids that are only unique per database.
     A site is its database: the channel ends with a digest of the database's address (the same in
-    every process of the site, and no password in the clear).
+    every process of the site, and no password in the clear), with the Redis address it uses, or of
+    CIVIC_SITE where two sites' databases have the same address on different machines.
     """
-    url = (
-        app_or_database_url
-        if isinstance(app_or_database_url, str)
-        else str(app_or_database_url.config["SQLALCHEMY_DATABASE_URI"])
-    )
-    return f"civic:{purpose}:{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+    if isinstance(app_or_database_url, str):
+        site = app_or_database_url
+    else:
+        config = app_or_database_url.config
+        site = str(config.get("SITE_NAME") or config["SQLALCHEMY_DATABASE_URI"])
+        site += "|" + str(config.get("REDIS_URL") or "")
+    return f"civic:{purpose}:{hashlib.sha256(site.encode()).hexdigest()[:16]}"
 
 
 def publish(event: str, data: dict[str, Any], to: str, namespace: str = "/") -> None:

@@ -53,6 +53,8 @@ class Base:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'civic.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Names this site on a Redis server shared with other sites (default: its database's address).
+    SITE_NAME = os.environ.get("CIVIC_SITE") or None
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "eventlet")
 
     # Shared computers: the session cookie dies with the browser unless "remember me" is ticked, and

@@ -74,7 +74,8 @@ class World:
     others: Proposal  # someone else's proposal to support
     other_comment: Comment  # someone else's comment to reply to, vote on, flag
     other_organisation: Organisation  # to join
-    other: User  # someone who takes part without any role
+    other: User  # someone who takes part without any role (a co-author of the open document)
+    newcomer: User  # someone to name co-author
     own: dict[str, Own]
 
 
@@ -131,9 +132,13 @@ def build_world() -> World:
     people = {state: make_user(name=f"Personne {state}") for state in ["clean", *STATES]}
     consultation.moderators.extend(people.values())
     db.session.commit()
-    document = make_document(consultation, boss, TEXT, mode="open")
+    document = make_document(consultation, boss, TEXT, mode="open", editors=[other])
     drafting.record_version(document, boss, name="v1")
+    drafting.merge_text(boss, document, drafting.text_at(document.id)[1], TEXT + " Après la version 1.")
     suggest = make_document(consultation, boss, TEXT, mode="suggest")
+    # Pages start their discussions when first shown: started here, a refused request's page writes nothing.
+    for started in (document, suggest):
+        discussion.thread_for(consultation, "document", started.id)
     thread = discussion.thread_for(consultation, "consultation", consultation.id)
     own = {
         state: _own(consultation, person, other, boss, suggest, thread) for state, person in people.items()
@@ -152,6 +157,7 @@ def build_world() -> World:
         other_comment=discussion.post_comment(other, thread, "Son avis", None),
         other_organisation=make_organisation(other, name="Une autre organisation"),
         other=other,
+        newcomer=make_user(name="Nouvelle"),
         own=own,
     )
     for state in STATES:
@@ -265,8 +271,8 @@ WRITES: dict[str, Scenario] = {
         _doc(w, tail="/settings"),
         {"title_fr": "Nouveau titre", "mode": "open", "max_editors": "20"},
     ),
-    "drafting.add_editor": lambda w, o: (_doc(w, tail="/editors"), {"email": w.other.email}),
-    "drafting.remove_editor": lambda w, o: (_doc(w, tail=f"/editors/{o.person.id}/remove"), {}),
+    "drafting.add_editor": lambda w, o: (_doc(w, tail="/editors"), {"email": w.newcomer.email}),
+    "drafting.remove_editor": lambda w, o: (_doc(w, tail=f"/editors/{w.other.id}/remove"), {}),
     "drafting.name_version": lambda w, o: (_doc(w, tail="/versions"), {"name": "Nommée"}),
     "drafting.restore_version": lambda w, o: (_doc(w, tail="/versions/1/restore"), {}),
     "amendments.propose": lambda w, o: (

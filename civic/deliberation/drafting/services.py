@@ -162,6 +162,7 @@ def create_document(
     """Create a document with its starting text (stored as its first update, by its creator)."""
     if user is None or not permissions.can_manage_documents(user, consultation):
         raise Forbidden()
+    sanctions.ensure_can_participate(user)
     title_fr, title_en = _check_titles(title_fr, title_en)
     text = normalise_text(text)
     _check_text_size(text)
@@ -189,6 +190,7 @@ def update_document(
     """Change titles, mode and cap; people on the page are told to join again under their new role."""
     if not permissions.can_manage_documents(user, document.consultation):
         raise Forbidden()
+    sanctions.ensure_can_participate(user)
     document.title_fr, document.title_en = _check_titles(title_fr, title_en)
     if not 1 <= max_editors <= 10_000:
         raise Invalid(_("The cap on simultaneous editors is between 1 and 10,000."))
@@ -208,6 +210,7 @@ def update_document(
 def add_editor(user: User | None, document: Document, email: str) -> User:
     if not permissions.can_manage_documents(user, document.consultation):
         raise Forbidden()
+    sanctions.ensure_can_participate(user)
     person = find_user_by_email(email)
     if person is None:
         raise Invalid(_("No account uses this e-mail address."))
@@ -221,6 +224,7 @@ def add_editor(user: User | None, document: Document, email: str) -> User:
 def remove_editor(user: User | None, document: Document, user_id: int) -> None:
     if not permissions.can_manage_documents(user, document.consultation):
         raise Forbidden()
+    sanctions.ensure_can_participate(user)
     document.editors[:] = [e for e in document.editors if e.user_id != user_id]
     db.session.commit()
 
@@ -727,6 +731,7 @@ def merge_text(user: User | None, document: Document, base: int, text: str) -> i
     one becomes Y.Text inserts and deletes on it, and the resulting update is stored like any other:
     edits others made meanwhile are kept. Returns the new row id, 0 when nothing changed.
     """
+    sanctions.ensure_can_participate(user)
     role = role_of(user, document)
     if role != permissions.EDITOR:
         raise NotAllowed(_("You cannot edit this document."))
@@ -1032,6 +1037,7 @@ def name_version(user: User | None, document: Document, name: str) -> DocumentVe
     """Record the current text as a version named by a moderator."""
     if not permissions.can_manage_documents(user, document.consultation):
         raise Forbidden()
+    sanctions.ensure_can_participate(user)
     if not name.strip():
         raise Invalid(_("Give the version a name."))
     with _history_lock:
@@ -1049,6 +1055,7 @@ def restore_version(user: User | None, document: Document, number: int) -> Docum
     """
     if not permissions.can_manage_documents(user, document.consultation):
         raise Forbidden()
+    sanctions.ensure_can_participate(user)
     if document.mode == Document.FINAL:
         raise Conflict(_("This document is final: its text can no longer change."))
     old = get_version(document, number)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -299,10 +301,9 @@ def restore_version(slug: str, document_id: int, number: int) -> ResponseReturnV
 
 
 def _number(value: str | None) -> int:
-    number = inputs.as_id(value)
-    if number is None:
+    if value is None or not re.fullmatch(r"[0-9]{1,9}", value):
         raise Invalid(_("Choose two versions to compare."))
-    return number
+    return int(value)  # 0 or one past the last: a version that is not found
 
 
 @bp.route("/<int:document_id>/compare")
