@@ -299,6 +299,7 @@ WRITES: dict[str, Scenario] = {
 # Open to sanctioned people: their account, and taking back what they gave.
 EXEMPT: dict[str, Scenario] = {
     "accounts.sign_out": lambda w, o: ("/sign-out", {}),
+    "accounts.sign_out_everywhere": lambda w, o: ("/account/sign-out-everywhere", {}),
     "i18n.switch_language": lambda w, o: ("/language", {"lang": "en"}),
     "notifications.mark_read": lambda w, o: ("/notifications/read", {}),
     "notifications.email_setting": lambda w, o: ("/notifications/email", {"email_notifications": "y"}),

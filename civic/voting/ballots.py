@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import realtime
 from civic.accounts.models import User
+from civic.accounts.sanctions import ensure_can_participate
 from civic.consultations.models import Consultation
 from civic.errors import CivicError, Forbidden
 from civic.extensions import db
@@ -173,6 +174,7 @@ def cast_ballot(
     now = utcnow()
     if user is None:
         raise Forbidden(_("Please sign in to vote."))
+    ensure_can_participate(user)
     state = permissions.poll_state(poll, now)
     if state == "scheduled":
         raise PollNotOpen()

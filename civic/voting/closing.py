@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from civic import realtime
 from civic.accounts.models import Membership, User
+from civic.accounts.sanctions import ensure_can_participate
 from civic.consultations.models import Consultation
 from civic.database import erase_old_row_versions
 from civic.errors import Forbidden
@@ -117,6 +118,7 @@ def close_poll(user: User | None, consultation: Consultation, poll: Poll) -> Non
     """Close a poll before its time and count it (moderators and administrators)."""
     if not permissions.can_manage_polls(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     if poll.closed_at is not None:
         raise PollClosed(_("This poll is already closed."))
     _count(poll)

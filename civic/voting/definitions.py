@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from civic.accounts.models import Organisation, User
+from civic.accounts.sanctions import ensure_can_participate
 from civic.consultations.models import Consultation
 from civic.deliberation.proposals.models import Proposal
 from civic.errors import Forbidden
@@ -204,6 +205,7 @@ def _set_method(poll: Poll, data: PollData, specs: list[OptionSpec]) -> None:
 def create_poll(user: User | None, consultation: Consultation, data: PollData) -> Poll:
     if not permissions.can_manage_polls(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     specs, organisations, invitees = _check_definition(consultation, None, data)
     poll = Poll(consultation_id=consultation.id, seed=secrets.randbelow(2**31))
     _apply(poll, data, organisations, invitees)
@@ -252,6 +254,7 @@ def update_poll(user: User | None, consultation: Consultation, poll: Poll, data:
     """
     if not permissions.can_manage_polls(user, consultation):
         raise Forbidden()
+    ensure_can_participate(user)
     if poll.closed_at is not None:
         raise PollClosed(_("This poll is closed and counted: it can no longer change."))
     specs, organisations, invitees = _check_definition(consultation, poll, data)
