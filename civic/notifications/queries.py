@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import User
+from civic.consultations.models import Consultation
+from civic.consultations.permissions import can_view_consultation
 from civic.extensions import db
 from civic.notifications.models import Notification
 
@@ -23,6 +26,8 @@ def unread_count(user_id: int) -> int:
 
 
 def recent(user: User, page: int = 1) -> tuple[list[Notification], bool]:
+    """A page of the person's notifications, without those of consultations they can no longer see
+    (taken back to draft, or closed to members since)."""
     rows = list(
         db.session.scalars(
             select(Notification)
@@ -32,4 +37,22 @@ def recent(user: User, page: int = 1) -> tuple[list[Notification], bool]:
             .limit(PAGE + 1)
         )
     )
-    return rows[:PAGE], len(rows) > PAGE
+    ids = {row.consultation_id for row in rows if row.consultation_id is not None}
+    consultations = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Consultation)
+            .where(Consultation.id.in_(ids))
+            .options(selectinload(Consultation.moderators))
+        )
+    }
+    shown = [
+        row
+        for row in rows
+        if row.consultation_id is None
+        or (
+            row.consultation_id in consultations
+            and can_view_consultation(user, consultations[row.consultation_id])
+        )
+    ]
+    return shown[:PAGE], len(rows) > PAGE

@@ -77,6 +77,12 @@ def notify(
     return notice
 
 
+def forget_text(url: str) -> None:
+    """Blank the quoted text of the notifications about the page at `url` (its content was hidden or
+    deleted: a notification must not keep showing it). In the caller's transaction."""
+    db.session.execute(update(Notification).where(Notification.url == url).values(title=""))
+
+
 def deliver(notice: Notification) -> None:
     """Announce a committed notification: the live unread count in its recipient's header, then e-mail."""
     publish_unread(notice.user_id)

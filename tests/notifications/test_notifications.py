@@ -62,3 +62,42 @@ def test_opt_out_again(client: FlaskClient) -> None:
 def test_account_page_has_the_toggle(client: FlaskClient) -> None:
     sign_in(client, make_user().email)
     assert 'name="email_notifications"' in client.get("/account").get_data(as_text=True)
+
+
+def test_a_hidden_reply_is_no_longer_quoted_in_notifications(client: FlaskClient) -> None:
+    from civic.deliberation.moderation import services as moderation
+
+    author, moderator = make_user(), make_user()
+    consultation = discussion_consultation(moderators=[moderator])
+    thread = make_thread(consultation)
+    top = make_comment(thread, author)
+    reply = make_comment(thread, make_user(), "Propos injurieux ici", parent=top)
+    moderation.hide(moderator, consultation, "comment", reply.id, "Insulte")
+    sign_in(client, author.email)
+    page = html_text(client.get("/notifications"))
+    assert "Propos injurieux" not in page
+    assert "a répondu à votre commentaire" in page  # the notice stays, without the hidden text
+
+
+def test_a_deleted_reply_is_no_longer_quoted_in_notifications(client: FlaskClient) -> None:
+    from civic.deliberation.discussion import services as discussion
+
+    author, replier = make_user(), make_user()
+    thread = make_thread(discussion_consultation())
+    top = make_comment(thread, author)
+    reply = make_comment(thread, replier, "Texte regretté", parent=top)
+    discussion.delete_comment(replier, reply)
+    sign_in(client, author.email)
+    assert "Texte regretté" not in html_text(client.get("/notifications"))
+
+
+def test_notifications_of_a_consultation_taken_back_to_draft_are_not_listed(client: FlaskClient) -> None:
+    author = make_user()
+    consultation = discussion_consultation()
+    thread = make_thread(consultation)
+    top = make_comment(thread, author)
+    make_comment(thread, make_user(), "Réponse confidentielle", parent=top)
+    consultation.status = "draft"
+    db.session.commit()
+    sign_in(client, author.email)
+    assert "Réponse confidentielle" not in html_text(client.get("/notifications"))

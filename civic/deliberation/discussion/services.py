@@ -296,6 +296,7 @@ def delete_comment(user: User | None, comment: Comment) -> None:
         _count_visible(get_thread(comment.thread_id), -1)
     comment.deleted = True
     comment.body = comment.body_html = ""
+    notifications.forget_text(comment_url(comment))
     comment.stance = None
     db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == comment.id))
     db.session.commit()

@@ -15,6 +15,7 @@ from civic.deliberation.moderation import permissions, targets
 from civic.deliberation.moderation.models import REASONS, Flag, ModerationAction
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
+from civic.notifications import services as notifications
 from civic.timestamps import utcnow
 
 REASON_TEXT_MAX = 1000
@@ -132,6 +133,7 @@ def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = 
     if hidden_now:
         target.hidden, target.hidden_reason = True, ""
         targets.visibility_changed(kind, target, visible=False)
+        notifications.forget_text(target.moderation_url)
         record(consultation.id, "auto-hide", kind, target_id)
     db.session.commit()
     if hidden_now:
@@ -161,6 +163,7 @@ def hide(user: User | None, consultation: Consultation, kind: str, target_id: in
         raise Conflict(_("This contribution is already hidden."))
     if not target.hidden:  # hidden automatically before: only its reason changes
         targets.visibility_changed(kind, target, visible=False)
+        notifications.forget_text(target.moderation_url)
     target.hidden, target.hidden_reason = True, reason
     _settle_flags(kind, target_id)
     record(consultation.id, "hide", kind, target_id, reason, user)
