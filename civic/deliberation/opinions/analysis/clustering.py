@@ -1,0 +1,85 @@
+"""Who is clustered, base clusters, then opinion groups on the base clusters: Pol.is's published method.
+
+1. Participants with at least MIN_VOTES votes (or as many as there are statements, when fewer) are
+   clustered, and stay clustered in later runs; while fewer than GREEDY people qualify, the most active
+   voters are taken in until there are GREEDY.
+2. Their positions are grouped into up to BASE_K base clusters (k-means started from last run's).
+3. The base clusters' centres, weighted by their sizes, are grouped into k = 2 to MAX_GROUPS groups;
+   the k with the best silhouette wins. A new best k replaces the one shown only once it has won
+   K_PATIENCE runs in a row, so groups do not flicker while votes come in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from civic.deliberation.opinions.analysis.kmeans import Points, kmeans, silhouette
+
+MIN_VOTES = 7
+GREEDY = 15
+BASE_K = 100
+MAX_GROUPS = 5
+K_PATIENCE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Smoother:
+    """The k chosen by silhouette in the last run, how many runs in a row it won, and the k shown."""
+
+    last_k: int
+    count: int
+    shown_k: int
+
+
+def clustered(
+    votes: npt.NDArray[np.int64], statements: int, previously: npt.NDArray[np.bool_] | None = None
+) -> npt.NDArray[np.bool_]:
+    """Tell which participants (rows) are clustered, given their vote counts."""
+    chosen = votes >= min(MIN_VOTES, max(statements, 1))
+    chosen &= votes > 0
+    if previously is not None:
+        chosen |= previously & (votes > 0)
+    missing = GREEDY - int(chosen.sum())
+    if missing > 0:
+        # The most active of the others (ties: earliest first), never someone without a vote.
+        order = np.lexsort((np.arange(len(votes)), -votes))
+        extra = [i for i in order if not chosen[i] and votes[i] > 0][:missing]
+        chosen[extra] = True
+    return chosen
+
+
+def base_clusters(positions: Points, previous: Points | None = None) -> tuple[npt.NDArray[np.int64], Points]:
+    return kmeans(positions, BASE_K, previous=previous)
+
+
+def max_groups(base_count: int) -> int:
+    """Fewer base clusters allow fewer groups: 2 plus one per dozen base clusters, at most MAX_GROUPS."""
+    return min(MAX_GROUPS, 2 + base_count // 12, base_count - 1)
+
+
+def group_choices(
+    centres: Points, sizes: npt.NDArray[np.float64], previous: dict[int, Points] | None = None
+) -> dict[int, tuple[npt.NDArray[np.int64], Points, float]]:
+    """For each k that fits, the base clusters' groups, the groups' centres and the silhouette."""
+    found = {}
+    for k in range(2, max_groups(len(centres)) + 1):
+        labels, group_centres = kmeans(centres, k, sizes, (previous or {}).get(k))
+        if len(group_centres) < 2:
+            continue
+        found[k] = (labels, group_centres, silhouette(centres, labels))
+    return found
+
+
+def choose_k(silhouettes: dict[int, float], smoother: Smoother | None) -> Smoother | None:
+    """Choose the number of groups: the best silhouette, once it has been the best K_PATIENCE runs running."""
+    if not silhouettes:
+        return None
+    best = max(sorted(silhouettes), key=lambda k: silhouettes[k])
+    if smoother is None:
+        return Smoother(best, 1, best)
+    count = smoother.count + 1 if best == smoother.last_k else 1
+    shown = best if count >= K_PATIENCE or smoother.shown_k not in silhouettes else smoother.shown_k
+    return Smoother(best, count, shown)

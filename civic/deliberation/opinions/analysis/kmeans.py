@@ -1,0 +1,82 @@
+"""Weighted k-means started from given centres (the last run's) or the first distinct points, and silhouettes.
+
+Starting from the first distinct points rather than random ones makes every run reproducible, and
+starting from the last run's centres keeps groups in place as votes arrive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+Points = npt.NDArray[np.float64]
+MAX_ITERATIONS = 100
+
+
+def starting_centres(points: Points, k: int, previous: Points | None = None) -> Points:
+    """The previous centres (at most k), completed with the first distinct points not already a centre."""
+    chosen = [] if previous is None else [np.asarray(c, dtype=np.float64) for c in previous[:k]]
+    if len(chosen) < k and len(points):
+        _values, first = np.unique(points, axis=0, return_index=True)
+        taken = {tuple(c) for c in chosen}
+        for index in np.sort(first):
+            if len(chosen) >= k:
+                break
+            candidate = points[index]
+            if tuple(candidate) not in taken:
+                chosen.append(candidate)
+                taken.add(tuple(candidate))
+    return np.array(chosen, dtype=np.float64).reshape(-1, points.shape[1] if points.ndim == 2 else 2)
+
+
+def _squared_distances(points: Points, centres: Points) -> Points:
+    return np.asarray(((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
+
+
+def kmeans(
+    points: Points, k: int, weights: npt.NDArray[np.float64] | None = None, previous: Points | None = None
+) -> tuple[npt.NDArray[np.int64], Points]:
+    """Cluster `points` into at most k groups; return each point's cluster and the centres.
+
+    Clusters that end up empty are dropped (so fewer than k may come back), and the labels are
+    renumbered 0..n-1 in the order of the centres kept.
+    """
+    if len(points) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 2))
+    weights = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
+    centres = starting_centres(points, k, previous)
+    labels = np.full(len(points), -1, dtype=np.int64)
+    for _ in range(MAX_ITERATIONS):
+        assigned = np.argmin(_squared_distances(points, centres), axis=1)
+        mass = np.bincount(assigned, weights=weights, minlength=len(centres))
+        kept = mass > 0
+        if not kept.all():
+            renumber = np.cumsum(kept) - 1
+            assigned = renumber[assigned]
+            centres, mass = centres[kept], mass[kept]
+        sums = np.zeros_like(centres)
+        np.add.at(sums, assigned, points * weights[:, None])
+        centres = sums / mass[:, None]
+        if np.array_equal(assigned, labels):
+            break
+        labels = assigned
+    return labels, centres
+
+
+def silhouette(points: Points, labels: npt.NDArray[np.int64]) -> float:
+    """The mean silhouette of the points (-1 to 1): how much closer each is to its cluster than to the next."""
+    clusters = np.unique(labels)
+    if len(clusters) < 2 or len(points) <= len(clusters):
+        return -1.0
+    distances = np.sqrt(_squared_distances(points, points))
+    scores = np.zeros(len(points))
+    for index in range(len(points)):
+        own = labels == labels[index]
+        if own.sum() <= 1:
+            continue  # a point alone in its cluster scores 0
+        inside = distances[index, own].sum() / (own.sum() - 1)
+        outside = min(
+            distances[index, labels == other].mean() for other in clusters if other != labels[index]
+        )
+        scores[index] = (outside - inside) / max(inside, outside) if max(inside, outside) > 0 else 0.0
+    return float(scores.mean())
