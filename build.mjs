@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 
 mkdirSync("static/dist", { recursive: true });
 await build({
-  entryPoints: { site: "static/src/css/site.css", discussion: "static/src/css/discussion.css", drafting: "static/src/css/drafting.css" },
+  entryPoints: { site: "static/src/css/site.css", discussion: "static/src/css/discussion.css", drafting: "static/src/css/drafting.css", opinions: "static/src/css/opinions.css" },
   bundle: true,
   minify: true,
   outdir: "static/dist",
@@ -18,6 +18,7 @@ await build({
     "poll-live": "static/src/js/poll-live.js",
     notifications: "static/src/js/notifications.js",
     drafting: "static/src/js/drafting.js",
+    opinions: "static/src/js/opinions.js",
   },
   bundle: true,
   minify: true,

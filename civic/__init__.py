@@ -32,7 +32,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         templating,
         voting,
     )
-    from civic.deliberation import discussion, drafting, moderation, proposals
+    from civic.deliberation import discussion, drafting, moderation, opinions, proposals
     from civic.extensions import csrf, db, limiter, migrate
 
     app = Flask(
@@ -69,6 +69,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     discussion.init_app(app)
     proposals.init_app(app)
     drafting.init_app(app)
+    opinions.init_app(app)
     voting.init_app(app)
     cli.init_app(app)
     return app

@@ -42,13 +42,14 @@ for _component in (
     Component("voting", _l("Voting")),
     Component("endorsements", _l("Endorsements")),
     Component("live", _l("Live sessions")),
+    Component("opinions", _l("Opinion maps")),
 ):
     register(_component)
 
 PHASE_KINDS: dict[str, tuple[LazyString, tuple[str, ...]]] = {
     "information": (_l("Information"), ("discussion",)),
     "proposals": (_l("Proposals"), ("proposals", "discussion")),
-    "deliberation": (_l("Deliberation"), ("discussion", "live")),
+    "deliberation": (_l("Deliberation"), ("discussion", "live", "opinions")),
     "co-drafting": (_l("Co-drafting"), ("drafting", "discussion")),
     "voting": (_l("Voting"), ("voting",)),
     "endorsement": (_l("Endorsement"), ("endorsements",)),

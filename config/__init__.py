@@ -129,6 +129,12 @@ class Base:
     DRAFTING_VERSION_GAP = float(os.environ.get("CIVIC_DRAFTING_VERSION_GAP", "120"))
     DRAFTING_VERSION_TIMERS = True
 
+    # Opinion maps: after votes arrive, a background task analyses the map at most once per this many
+    # seconds (off in tests, which call runs.run_analysis themselves); the largest Pol.is export imported.
+    OPINIONS_BACKGROUND = True
+    OPINIONS_DEBOUNCE_SECONDS = float(os.environ.get("CIVIC_OPINIONS_DEBOUNCE_SECONDS", "3"))
+    OPINIONS_IMPORT_MAX_BYTES = int(os.environ.get("CIVIC_OPINIONS_IMPORT_MAX_BYTES", str(32 * 1024 * 1024)))
+
     HSTS_SECONDS = 0  # production only (it needs HTTPS)
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
     # Polls derive their keys (voter pseudonyms, the ballot-signing key) from this secret, SECRET_KEY
@@ -166,6 +172,7 @@ class Testing(Base):
     DRAFTING_VISIBILITY_GRACE = 0.0
     DRAFTING_RECHECK_SECONDS = 0.0
     DRAFTING_VERSION_TIMERS = False
+    OPINIONS_BACKGROUND = False
 
 
 class Production(Base):

@@ -42,7 +42,9 @@ def _report(export: Export, result: Analysis) -> str:
     for group in result.groups:
         lines.append(f"\nGroup {LETTERS[group.id]} ({group.size} people):")
         for item in group.representative:
-            lines.append(f"  {item.direction} {round(100 * item.share)}%: {bodies.get(item.statement, '')[:100]}")
+            lines.append(
+                f"  {item.direction} {round(100 * item.share)}%: {bodies.get(item.statement, '')[:100]}"
+            )
     lines.append("\nConsensus:")
     for statement, score in result.consensus:
         lines.append(f"  {score:.2f} {bodies.get(statement, '')[:100]}")
@@ -56,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _Parser(prog="python -m civic.deliberation.opinions", description="Analyse a Pol.is export.")
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("analyse", help="groups, consensus and statement scores of an export")
-    command.add_argument("folder", help="a Pol.is export folder (comments.csv, votes.csv or participants-votes.csv)")
+    command.add_argument(
+        "folder", help="a Pol.is export folder (comments.csv, votes.csv or participants-votes.csv)"
+    )
     command.add_argument("--json", action="store_true", help="print the result as JSON")
     options = parser.parse_args(argv)
     try:
