@@ -139,11 +139,12 @@ def import_export(
         insert(Participant),
         [{"map_id": opinion_map.id, "external_id": f"polis:{p}", "created_at": now} for p in people],
     )
-    participant_ids = dict(
-        db.session.execute(
+    participant_ids = {
+        row.external_id: row.id
+        for row in db.session.execute(
             select(Participant.external_id, Participant.id).where(Participant.map_id == opinion_map.id)
-        ).tuples()
-    )
+        )
+    }
     counts: dict[int, list[int]] = {c.id: [0, 0, 0] for c in export.comments}
     for _person, comment_id, value in export.votes:
         counts[comment_id][{1: 0, -1: 1, 0: 2}[value]] += 1
@@ -169,11 +170,12 @@ def import_export(
             for c in export.comments
         ],
     )
-    statement_ids = dict(
-        db.session.execute(
+    statement_ids = {
+        row.number: row.id
+        for row in db.session.execute(
             select(Statement.number, Statement.id).where(Statement.map_id == opinion_map.id)
-        ).tuples()
-    )
+        )
+    }
     if export.votes:
         db.session.execute(
             insert(OpinionVote),

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from civic.deliberation.opinions.analysis.kmeans import Points, kmeans, silhouette
+from civic.deliberation.opinions.analysis.kmeans import Points, inertia, kmeans, silhouette, spread_centres
 
 MIN_VOTES = 7
 GREEDY = 15
 BASE_K = 100
 MAX_GROUPS = 5
 K_PATIENCE = 4
+# A clustering started from spread-out centres is preferred only if each group holds this share of people.
+MIN_GROUP_SHARE = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ def base_clusters(positions: Points, previous: Points | None = None) -> tuple[np
 
 def max_groups(base_count: int) -> int:
     """Fewer base clusters allow fewer groups: 2 plus one per dozen base clusters, at most MAX_GROUPS."""
-    return min(MAX_GROUPS, 2 + base_count // 12, base_count - 1)
+    return min(MAX_GROUPS, 2 + base_count // 12, base_count)
 
 
 def group_choices(
@@ -66,7 +68,20 @@ def group_choices(
     """For each k that fits, the base clusters' groups, the groups' centres and the silhouette."""
     found = {}
     for k in range(2, max_groups(len(centres)) + 1):
-        labels, group_centres = kmeans(centres, k, sizes, (previous or {}).get(k))
+        start = (previous or {}).get(k)
+        labels, group_centres = kmeans(centres, k, sizes, start)
+        if start is None:
+            # Without a last run, the first distinct points may all sit in one true group (people arrive
+            # in waves): also start from centres spread apart, and keep the tighter of the two.
+            spread_labels, spread = kmeans(centres, k, sizes, spread_centres(centres, k, sizes))
+            smallest = np.bincount(spread_labels, weights=sizes).min() / sizes.sum()
+            tighter = (
+                inertia(centres, spread_labels, spread, sizes)
+                < inertia(centres, labels, group_centres, sizes) - 1e-9
+            )
+            # Not for a few outliers made a group of their own.
+            if tighter and smallest >= MIN_GROUP_SHARE:
+                labels, group_centres = spread_labels, spread
         if len(group_centres) < 2:
             continue
         found[k] = (labels, group_centres, silhouette(centres, labels))
@@ -83,3 +98,14 @@ def choose_k(silhouettes: dict[int, float], smoother: Smoother | None) -> Smooth
     count = smoother.count + 1 if best == smoother.last_k else 1
     shown = best if count >= K_PATIENCE or smoother.shown_k not in silhouettes else smoother.shown_k
     return Smoother(best, count, shown)
+
+
+def without_singletons(groups: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """No group of one person: someone alone is left ungrouped (-1), and the groups renumbered in order."""
+    if len(groups) == 0:
+        return groups
+    counts = np.bincount(groups[groups >= 0], minlength=int(groups.max()) + 1)
+    kept = np.flatnonzero(counts > 1)
+    renumber = np.full(len(counts), -1, dtype=np.int64)
+    renumber[kept] = np.arange(len(kept))
+    return np.where(groups >= 0, renumber[np.maximum(groups, 0)], -1)

@@ -29,6 +29,31 @@ def starting_centres(points: Points, k: int, previous: Points | None = None) -> 
     return np.array(chosen, dtype=np.float64).reshape(-1, points.shape[1] if points.ndim == 2 else 2)
 
 
+def spread_centres(points: Points, k: int, weights: npt.NDArray[np.float64] | None = None) -> Points:
+    """k starting centres far apart: the heaviest point, then each time the point farthest from those chosen."""
+    weights = np.ones(len(points)) if weights is None else weights
+    chosen = [int(np.argmax(weights))]
+    nearest = ((points - points[chosen[0]]) ** 2).sum(axis=1)
+    while len(chosen) < min(k, len(points)):
+        following = int(np.argmax(nearest))
+        if nearest[following] == 0:
+            break
+        chosen.append(following)
+        nearest = np.minimum(nearest, ((points - points[following]) ** 2).sum(axis=1))
+    return np.asarray(points[chosen], dtype=np.float64)
+
+
+def inertia(
+    points: Points,
+    labels: npt.NDArray[np.int64],
+    centres: Points,
+    weights: npt.NDArray[np.float64] | None = None,
+) -> float:
+    """The weighted sum of squared distances to the assigned centres (lower is a tighter clustering)."""
+    weights = np.ones(len(points)) if weights is None else weights
+    return float((((points - centres[labels]) ** 2).sum(axis=1) * weights).sum())
+
+
 def _squared_distances(points: Points, centres: Points) -> Points:
     return np.asarray(((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
 
@@ -66,7 +91,7 @@ def kmeans(
 def silhouette(points: Points, labels: npt.NDArray[np.int64]) -> float:
     """The mean silhouette of the points (-1 to 1): how much closer each is to its cluster than to the next."""
     clusters = np.unique(labels)
-    if len(clusters) < 2 or len(points) <= len(clusters):
+    if len(clusters) < 2:
         return -1.0
     distances = np.sqrt(_squared_distances(points, points))
     scores = np.zeros(len(points))

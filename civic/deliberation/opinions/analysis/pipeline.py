@@ -63,13 +63,7 @@ def _groups(
     if new_state.smoother is None:
         return group_of, base_of, centres, new_state, None
     group_labels, _group_centres, score = choices[new_state.smoother.shown_k]
-    group_of[indexes] = group_labels[labels]
-    # No group of one person: someone alone is shown ungrouped, and the groups renumbered in order.
-    counts = np.bincount(group_of[indexes], minlength=len(_group_centres))
-    kept = np.flatnonzero(counts > 1)
-    renumber = np.full(len(counts), -1, dtype=np.int64)
-    renumber[kept] = np.arange(len(kept))
-    group_of[indexes] = renumber[group_of[indexes]]
+    group_of[indexes] = clustering.without_singletons(group_labels[labels])
     return group_of, base_of, centres, new_state, score
 
 
