@@ -19,6 +19,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     from civic import (
         accounts,
+        api,
         cli,
         connections,
         consultations,
@@ -28,6 +29,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         inputs,
         notifications,
         realtime,
+        opendata,
         security,
         templating,
         voting,
@@ -59,6 +61,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    api.init_app(app)  # before errors: flask-smorest registers an error handler that the site's replace
     templating.init_app(app)
     realtime.init_app(app)
     connections.init_app(app)
@@ -71,5 +74,6 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     drafting.init_app(app)
     opinions.init_app(app)
     voting.init_app(app)
+    opendata.init_app(app)
     cli.init_app(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -136,6 +137,27 @@ class Base:
     OPINIONS_IMPORT_MAX_BYTES = int(os.environ.get("CIVIC_OPINIONS_IMPORT_MAX_BYTES", str(32 * 1024 * 1024)))
 
     HSTS_SECONDS = 0  # production only (it needs HTTPS)
+    # The JSON API (docs/api.md): its OpenAPI document, rate limit per token (or address), and the other
+    # sites' origins allowed to call it from a browser (none by default).
+    API_TITLE = "Civic"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_LIMITS = os.environ.get("CIVIC_API_LIMITS", "120 per minute;2000 per hour")
+    API_ADDRESS_LIMITS = os.environ.get("CIVIC_API_ADDRESS_LIMITS", "600 per minute")
+    API_CORS_ORIGINS = [o for o in os.environ.get("CIVIC_API_CORS_ORIGINS", "").split() if o]
+
+    # Open data (docs/api.md): each consultation's package is made again after this long, or when
+    # something in it closed; its licence.
+    OPENDATA_FOLDER = os.environ.get("CIVIC_OPENDATA_FOLDER") or str(INSTANCE / "opendata")
+    OPENDATA_MAX_AGE_HOURS = 24
+    OPENDATA_LICENCE = os.environ.get("CIVIC_OPENDATA_LICENCE", "CC-BY-4.0")
+    OPENDATA_LICENCE_TITLE = os.environ.get("CIVIC_OPENDATA_LICENCE_TITLE", "Creative Commons Attribution 4.0")
+    OPENDATA_LICENCE_URL = os.environ.get(
+        "CIVIC_OPENDATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+    )
+
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
     # Polls derive their keys (voter pseudonyms, the ballot-signing key) from this secret, SECRET_KEY
     # when unset. Set it to rotate SECRET_KEY without changing them: a new one while a poll is open
@@ -173,6 +195,9 @@ class Testing(Base):
     DRAFTING_RECHECK_SECONDS = 0.0
     DRAFTING_VERSION_TIMERS = False
     OPINIONS_BACKGROUND = False
+    # Packages are made afresh on every request (tests reuse ids and slugs), in a folder of the run.
+    OPENDATA_MAX_AGE_HOURS = 0
+    OPENDATA_FOLDER = os.path.join(tempfile.gettempdir(), f"civic-tests-opendata-{os.getpid()}")
 
 
 class Production(Base):

@@ -2,7 +2,7 @@
 
     python -m civic.voting count FILE --method irv [--seats N] [--rules PRESET] [--seed S] [--json]
     python -m civic.voting convert IN OUT
-    python -m civic.voting verify DOWNLOAD.json [--receipt CODE] [--public-key HEX]
+    python -m civic.voting verify DOWNLOAD.json|OPEN-DATA.zip [--receipt CODE] [--public-key HEX]
 
 Unreadable input, a missing file or a bad option prints one line to stderr and exits with status 2;
 `verify` exits with status 1 when a check fails, naming each failure. Nothing here loads Flask or
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -150,16 +151,33 @@ def _print_report(report: Report, name: str) -> None:
         )
 
 
-def _verify(args: argparse.Namespace) -> int:
-    path = Path(args.file)
+def _audits(path: Path) -> list[tuple[str, object]]:
+    """(name, document) of each audit in the file: one JSON audit download, or every poll's audit in a
+    consultation's open-data package (a zip)."""
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = sorted(
+                    n for n in archive.namelist() if n.startswith("polls/") and n.endswith("-audit.json")
+                )
+                return [(name, json.loads(archive.read(name))) for name in names]
+        except (OSError, zipfile.BadZipFile, UnicodeDecodeError, ValueError) as error:
+            _fail(f"{path}: not a readable open-data package ({error})")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        return [(path.name, json.loads(path.read_text(encoding="utf-8")))]
     except FileNotFoundError:
-        _fail(f"{args.file}: no such file")
+        _fail(f"{path}: no such file")
     except IsADirectoryError:
-        _fail(f"{args.file}: is a directory")
+        _fail(f"{path}: is a directory")
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        _fail(f"{args.file}: not a JSON audit download ({error})")
+        _fail(f"{path}: not a JSON audit download ({error})")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    audits = _audits(Path(args.file))
+    if not audits:
+        print(f"{args.file}: no closed poll in this package: nothing to verify")
+        return 0
     code = None
     if args.receipt is not None:
         code = normalise_receipt(args.receipt)
@@ -167,21 +185,26 @@ def _verify(args: argparse.Namespace) -> int:
             _fail(
                 f"--receipt {args.receipt!r} is not a receipt code (16 letters and digits, e.g. K7QX-3MPA-RT2W-BN5D)"
             )
-    report = verify(document, args.public_key)
-    _print_report(report, path.name)
-    failed = not report.ok
+    failed = False
+    found = None
+    for name, document in audits:
+        report = verify(document, args.public_key)
+        _print_report(report, name)
+        failed = failed or not report.ok
+        if code is not None and code in report.receipts:
+            found = (name, report.receipts[code])
+        if report.problems:
+            print(f"{len(report.problems)} problem(s) in {name}:", file=sys.stderr)
+            for problem in report.problems:
+                print(f"  {problem.check}: {problem.detail}", file=sys.stderr)
     if code is not None:
-        entry = report.receipts.get(code)
-        if entry is None:
+        if found is None:
             print(f"receipt {code}: NOT FOUND among the records: the ballot is missing (tampering?)")
             failed = True
         else:
+            name, entry = found
             state = "counted" if entry.counted else "replaced by a later ballot of the same voter"
-            print(f"receipt {code}: record {entry.position}, {state}, choice {entry.choice}")
-    if report.problems:
-        print(f"{len(report.problems)} problem(s):", file=sys.stderr)
-        for problem in report.problems:
-            print(f"  {problem.check}: {problem.detail}", file=sys.stderr)
+            print(f"receipt {code}: {name}, record {entry.position}, {state}, choice {entry.choice}")
     print("FAILED" if failed else "all checks passed")
     return CHECK_FAILED if failed else 0
 
@@ -208,7 +231,9 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "verify", help="verify a poll's audit download: chain, signatures, receipts, recount"
     )
-    check.add_argument("file", help="the audit download of a poll (poll-N-audit.json)")
+    check.add_argument(
+        "file", help="a poll's audit download (poll-N-audit.json) or a consultation's open-data zip"
+    )
     check.add_argument("--receipt", help="your receipt code: say whether your ballot is there and counted")
     check.add_argument("--public-key", help="the server's public key as the site shows it (64 hex digits)")
     check.set_defaults(run=_verify)

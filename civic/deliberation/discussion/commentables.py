@@ -21,18 +21,30 @@ Readable = Callable[[int, User | None], bool]
 # (target_id, delta): the commentable's id in its own table, and +1 / -1 (or more, for bulk loads).
 Listener = Callable[[int, int], None]
 
+# target_id -> whether the commentable takes new comments now (a hidden proposal does not).
+Accepting = Callable[[int], bool]
+
 READABLE: dict[str, Readable] = {}
+ACCEPTING: dict[str, Accepting] = {}
 LISTENERS: dict[str, list[Listener]] = {}
 
 
-def register(kind: str, readable: Readable) -> None:
-    """Make a kind of content commentable, readable by whom `readable` says (idempotent)."""
+def register(kind: str, readable: Readable, accepting: Accepting | None = None) -> None:
+    """Make a kind of content commentable, readable by whom `readable` says, taking new comments when
+    `accepting` says so (always, without it); idempotent."""
     READABLE[kind] = readable
+    if accepting is not None:
+        ACCEPTING[kind] = accepting
 
 
 def readable(kind: str, target_id: int, user: User | None) -> bool:
     check = READABLE.get(kind)
     return check is not None and check(target_id, user)
+
+
+def accepting(kind: str, target_id: int) -> bool:
+    check = ACCEPTING.get(kind)
+    return check is None or check(target_id)
 
 
 def listen(kind: str, listener: Listener) -> None:

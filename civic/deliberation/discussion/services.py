@@ -170,6 +170,10 @@ def _ensure_can_write(user: User | None, consultation: Consultation, thread: Thr
     ensure_can_participate(user)
     if thread.locked:
         raise ThreadLocked(_("This discussion is locked: no new comments."))
+    if not commentables.accepting(thread.kind, thread.target_id):
+        raise Forbidden(
+            _("What this discussion is about was hidden by the moderators: it takes no new comments.")
+        )
     if not permissions.discussion_open(consultation, now):
         raise DiscussionClosed(_("The discussion is closed in the current phase."))
     return user

@@ -46,5 +46,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     components.attach("proposals", "proposals.index")
     targets.register("proposal", _load, _readable, _on_moderation)
-    commentables.register("proposal", lambda proposal_id, user: _readable(_load(proposal_id), user))
+    commentables.register(
+        "proposal",
+        lambda proposal_id, user: _readable(_load(proposal_id), user),
+        accepting=lambda proposal_id: not getattr(_load(proposal_id), "hidden", True),
+    )
     commentables.listen("proposal", _on_comment_count)

@@ -53,7 +53,7 @@ class ProposalPage:
     pages: int
 
 
-def _visible(consultation: Consultation, user: User | None) -> Select[tuple[Proposal]]:
+def visible_proposals(consultation: Consultation, user: User | None) -> Select[tuple[Proposal]]:
     """Select the consultation's proposals this user may see: all but other people's drafts.
 
     Drafts are few, and found through the index on state: excluding them by id lets the database
@@ -71,7 +71,7 @@ def _visible(consultation: Consultation, user: User | None) -> Select[tuple[Prop
 
 def proposal_page(consultation: Consultation, user: User | None, wanted: ProposalFilter) -> ProposalPage:
     """Return one page of the proposals this user may see, filtered and sorted: a count, the page's ids, the page."""
-    query = _visible(consultation, user)
+    query = visible_proposals(consultation, user)
     if wanted.theme_id is not None:
         query = query.where(Proposal.theme_id == wanted.theme_id)
     if wanted.state in Proposal.STATES:

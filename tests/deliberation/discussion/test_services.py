@@ -190,3 +190,15 @@ def test_nobody_is_notified_of_their_own_comment() -> None:
     top = make_comment(thread, owner)
     make_comment(thread, owner, parent=top)
     assert _count(Notification) == 0
+
+
+def test_a_hidden_proposal_takes_no_new_comments_even_if_its_discussion_is_not_locked() -> None:
+    consultation = discussion_consultation()
+    proposal = make_proposal(consultation, make_user())
+    thread = make_thread(consultation, "proposal", proposal.id)
+    proposal.hidden = True  # hidden without the lock moderation adds: the rule holds by itself
+    db.session.commit()
+    assert not thread.locked
+    with pytest.raises(Forbidden):
+        make_comment(thread, make_user())
+    assert _count(Comment) == 0
