@@ -26,6 +26,8 @@ from civic.deliberation.discussion.models import Comment, Thread
 from civic.deliberation.drafting import services as drafting
 from civic.deliberation.drafting.amendments import services as amendments
 from civic.deliberation.drafting.models import Document
+from civic.deliberation.opinions import services as opinions
+from civic.deliberation.opinions.models import OpinionMap
 from civic.deliberation.proposals.models import Proposal, Theme
 from civic.extensions import db
 from civic.timestamps import utcnow
@@ -36,7 +38,7 @@ from tests.factories import make_consultation, make_document, make_organisation,
 from tests.voting.factories import cast, make_poll
 
 ROLES = ["anonymous", "citizen", "author", "other-moderator", "suspended", "banned"]
-EVERY_COMPONENT = "proposals discussion drafting voting live"
+EVERY_COMPONENT = "proposals discussion drafting voting live opinions"
 
 
 def _marker(label: str) -> str:
@@ -60,6 +62,8 @@ class Objects:
     theme: Theme | None = None
     phase: int | None = None
     moderator: User | None = None
+    opinion_map: OpinionMap | None = None
+    statement: int | None = None  # a statement of an opinion map
     # Hidden and deleted content keeps its place on its own pages, shown as a placeholder with the public
     # reason (the moderation is public): those pages answer 200, with none of the object's text.
     placeholder: bool = False
@@ -122,6 +126,10 @@ def _everything_in(consultation: Consultation, author: User, voter: User, modera
     db.session.add(objects.theme)
     db.session.commit()
     objects.markers.append(text)
+    text = _marker("opinions")
+    objects.opinion_map = opinions.create_map(moderator, consultation, f"Question {text}", "", True, [f"Énoncé {text}"])
+    objects.statement = opinions.add_statement(author, objects.opinion_map, f"Avis {text}").id
+    objects.markers.append(text)
     objects.phase = consultation.phases[0].id
     return objects
 
@@ -155,6 +163,12 @@ def _hidden_and_deleted(consultation: Consultation, author: User, moderator: Use
     comment = discussion.post_comment(author, thread, f"Effacé {text}", None)
     discussion.delete_comment(author, comment)
     groups.append(Objects(consultation, [text], comment=comment, thread=thread, placeholder=True))
+    text = _marker("hidden-statement")
+    opinion_map = opinions.create_map(moderator, consultation, "Question publique", "", True, [])
+    statement = opinions.add_statement(author, opinion_map, f"Caché {text}")
+    statement.hidden, statement.hidden_reason = True, "Hors sujet"
+    db.session.commit()
+    groups.append(Objects(consultation, [text], opinion_map=opinion_map, statement=statement.id, placeholder=True))
     return groups
 
 
@@ -242,7 +256,18 @@ def _flag(o: Objects, _w: World) -> list[Args] | None:
         args.append({"kind": "proposal", "target_id": o.proposal.id})
     if o.comment:
         args.append({"kind": "comment", "target_id": o.comment.id})
+    if o.statement:
+        args.append({"kind": "statement", "target_id": o.statement})
     return args or None
+
+
+def _opinion_map(o: Objects, _w: World) -> list[Args] | None:
+    # A hidden statement's map is public: only the statement is protected.
+    return [{"map_id": o.opinion_map.id}] if o.opinion_map and not o.placeholder else None
+
+
+def _opinion_statement(o: Objects, _w: World) -> list[Args] | None:
+    return [{"map_id": o.opinion_map.id, "statement_id": o.statement}] if o.opinion_map and o.statement else None
 
 
 def _with(resolver: Resolver, **extra: Any) -> Resolver:
@@ -314,6 +339,14 @@ ROUTES: dict[str, Resolver] = {
     "voting.results": _poll,
     "voting.audit": _poll,
     "voting.download": _each(_poll, "fmt", ["json", "csv", "blt"]),
+    "opinions.show": _opinion_map,
+    "opinions.vote": _opinion_map,
+    "opinions.statements": _opinion_map,
+    "opinions.results": _opinion_map,
+    "opinions.settings": _opinion_map,
+    "opinions.export": _opinion_map,
+    "opinions.statement": _opinion_statement,
+    "opinion_reuse.reuse_statement": _each(_opinion_statement, "target", ["proposal", "amendment"]),
     "accounts.decide_membership": lambda o, w: (
         [
             {"slug": w.organisation_slug, "membership_id": w.membership.id, "decision": d}
@@ -369,6 +402,10 @@ def _urls(app: Flask, world: World, endpoint: str, group: Objects) -> list[str]:
 
 # The pages of a hidden or deleted object itself, where its placeholder stands (see Objects.placeholder).
 PLACEHOLDER_PAGES = {"proposals.show", "discussion.comment", "discussion.fragment", "discussion.history"}
+
+
+# A hidden statement's own page shows its place and the public reason, never its text.
+PLACEHOLDER_PAGES = PLACEHOLDER_PAGES | {"opinions.statement"}
 
 
 def _denied(role: str, response: Any, placeholder: bool = False) -> bool:
@@ -430,6 +467,8 @@ def test_the_walk_can_fail(app: Flask) -> None:
         "voting.show",
         "voting.audit",
         "voting.results",
+        "opinions.results",
+        "opinions.statement",
     ):
         for url in _urls(app, world, endpoint, group)[:1]:
             response = client.get(url)
@@ -437,7 +476,7 @@ def test_the_walk_can_fail(app: Flask) -> None:
                 m in response.get_data(as_text=True) for m in group.markers
             ):
                 reached.append(endpoint)
-    assert len(reached) == 8, reached
+    assert len(reached) == 10, reached
 
 
 def test_markers_are_unique() -> None:
@@ -448,6 +487,7 @@ def test_markers_are_unique() -> None:
 JOINS = {
     "/discussion": lambda o: {"thread": o.thread.id} if o.thread and not o.placeholder else None,
     "/voting": lambda o: {"poll": o.open_poll.id} if o.open_poll else None,
+    "/opinions": lambda o: {"map": o.opinion_map.id} if o.opinion_map and not o.placeholder else None,
     "/drafting": lambda o: {"document": o.document.id} if o.document else None,
 }
 

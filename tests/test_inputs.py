@@ -156,6 +156,10 @@ NUMERIC_FIELDS = [
     "value",
     "kind",
     "state",
+    "statement",
+    "document",
+    "vote",
+    "status",
 ]
 
 

@@ -12,6 +12,7 @@ sanctioned.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,8 @@ from civic.deliberation.discussion.models import Comment
 from civic.deliberation.drafting import services as drafting
 from civic.deliberation.drafting.amendments import services as amendments
 from civic.deliberation.drafting.models import Document
+from civic.deliberation.opinions import services as opinions
+from civic.deliberation.opinions.models import OpinionMap
 from civic.deliberation.proposals import services as proposals
 from civic.deliberation.proposals.models import Proposal, Theme
 from civic.extensions import db
@@ -77,6 +80,8 @@ class World:
     other: User  # someone who takes part without any role (a co-author of the open document)
     newcomer: User  # someone to name co-author
     own: dict[str, Own]
+    opinion_map: OpinionMap | None = None  # open, with a statement of someone else's
+    opinion_statement: int = 0
 
 
 def _own(
@@ -127,7 +132,7 @@ def build_world() -> World:
     one unsanctioned, one suspended, one banned."""
     boss, other = make_user(name="Modératrice"), make_user(name="Autre")
     consultation = make_consultation(moderators=[boss], phases=[("deliberation", -1, 10)])
-    consultation.phases[0].components = "proposals discussion drafting voting"
+    consultation.phases[0].components = "proposals discussion drafting voting opinions"
     db.session.commit()
     people = {state: make_user(name=f"Personne {state}") for state in ["clean", *STATES]}
     consultation.moderators.extend(people.values())
@@ -160,12 +165,21 @@ def build_world() -> World:
         newcomer=make_user(name="Nouvelle"),
         own=own,
     )
+    world.opinion_map = opinions.create_map(boss, consultation, "Quelle priorité ?", "", True, ["Du Wi-Fi partout"])
+    world.opinion_statement = opinions.add_statement(other, world.opinion_map, "Des ateliers pour tous").id
     for state in STATES:
         ends_at = utcnow() + timedelta(days=3) if state == "suspended" else None
         kind = "suspension" if state == "suspended" else "ban"
         db.session.add(Sanction(user_id=people[state].id, kind=kind, reason=REASONS[state], ends_at=ends_at))
     db.session.commit()
     return world
+
+
+class _Upload(io.BytesIO):
+    """A file to upload that the test client may send again (it closes what it sent: this rewinds)."""
+
+    def close(self) -> None:
+        self.seek(0)
 
 
 # endpoint (with its action, if it has one) -> (url, form) for one person of the world.
@@ -294,6 +308,35 @@ WRITES: dict[str, Scenario] = {
     ),
     "voting.cast": lambda w, o: (f"{_c(w)}/polls/{w.poll.id}/ballot", {"rank-0": "1", "rank-1": "2"}),
     "voting.close": lambda w, o: (f"{_c(w)}/polls/{o.poll.id}/close", {}),
+    "opinions.new": lambda w, o: (f"{_c(w)}/opinions/new", {"question_fr": "Quoi d'autre ?", "seeds": "Une idée"}),
+    "opinions.import_map": lambda w, o: (
+        f"{_c(w)}/opinions/import",
+        {
+            "question_fr": "Importée",
+            "comments": (_Upload(b"comment-id,comment-body\n0,Une idee\n"), "comments.csv"),
+            "votes": (_Upload(b"comment-id,voter-id,vote\n0,1,1\n"), "votes.csv"),
+        },
+    ),
+    "opinions.vote": lambda w, o: (
+        f"{_c(w)}/opinions/{w.opinion_map.id}/vote",  # type: ignore[union-attr]
+        {"statement": str(w.opinion_statement), "vote": "agree", "important": "y"},
+    ),
+    "opinions.statements": lambda w, o: (
+        f"{_c(w)}/opinions/{w.opinion_map.id}/statements",  # type: ignore[union-attr]
+        {"body": "Des bornes de recharge"},
+    ),
+    "opinions.settings": lambda w, o: (
+        f"{_c(w)}/opinions/{w.opinion_map.id}/settings",  # type: ignore[union-attr]
+        {"status": "closed"},
+    ),
+    "opinion_reuse.reuse_statement:proposal": lambda w, o: (
+        f"{_c(w)}/opinions/{w.opinion_map.id}/statements/{w.opinion_statement}/proposal",  # type: ignore[union-attr]
+        {"title": "Des ateliers", "body": "Pour tous"},
+    ),
+    "opinion_reuse.reuse_statement:amendment": lambda w, o: (
+        f"{_c(w)}/opinions/{w.opinion_map.id}/statements/{w.opinion_statement}/amendment",  # type: ignore[union-attr]
+        {"document": str(w.suggest.id), "passage": "Le numérique", "replacement": "Le numérique libre", "reason": "Carte"},
+    ),
 }
 
 # Open to sanctioned people: their account, and taking back what they gave.
