@@ -21,6 +21,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         accounts,
         api,
         cli,
+        coalitions,
         connections,
         consultations,
         database,
@@ -75,5 +76,6 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     opinions.init_app(app)
     voting.init_app(app)
     opendata.init_app(app)
+    coalitions.init_app(app)
     cli.init_app(app)
     return app

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 
 from civic.accounts.models import Membership, Organisation, User
 from civic.accounts.passwords import hash_password
+from civic.coalitions import demo as coalitions_demo
 from civic.components import PHASE_KINDS
 from civic.consultations.models import Consultation, Phase
 from civic.deliberation.discussion import demo as discussion_demo
@@ -56,7 +57,7 @@ Cette consultation se déroule en étapes :
 3. on délibère ;
 4. on co-rédige le manifeste ;
 5. on vote les priorités ;
-6. les organisations de la coalition l'appuient publiquement.
+6. les organisations de la coalition y adhèrent publiquement.
 
 Toutes les étapes fonctionnent sur un vieil ordinateur ou un téléphone, en français et en anglais."""
 DESCRIPTION_EN = """Quebec needs a digital plan designed **with** the people who live it: elders, newcomers,
@@ -192,8 +193,10 @@ def load() -> str:
         )
     polls = voting_demo.load(consultation, users)
     manifesto = drafting_demo.load(consultation, users)
+    coalition = coalitions_demo.load(consultation, users)
     return (
         f"Demo loaded: « {consultation.title_fr} » with {len(PHASES)} phases, "
         f"{len(USERS)} accounts (password {PASSWORD!r}: {', '.join(emails)}), "
-        f"{len(ORGANISATIONS)} organisations, {len(proposals)} proposals, {discussion}, {polls}, {manifesto}."
+        f"{len(ORGANISATIONS)} organisations, {len(proposals)} proposals, {discussion}, {polls}, {manifesto}, "
+        f"{coalition}."
     )

@@ -45,10 +45,13 @@ def _headers(response: Response) -> Response:
     if hsts:
         # Browsers that saw the site once use HTTPS only, even if a link or a network says http://.
         response.headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains")
+    # A response with a policy of its own says who may frame it (an embeddable badge): no X-Frame-Options.
+    own_policy = "Content-Security-Policy" in response.headers
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if not own_policy:
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if response.mimetype == "text/html":
         # Pages can hold personal data: not kept by shared computers' browsers or proxies.

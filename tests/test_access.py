@@ -20,6 +20,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from civic.accounts.models import Membership, Sanction, User
+from civic.api import tokens
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import services as discussion
 from civic.deliberation.discussion.models import Comment, Thread
@@ -61,6 +62,8 @@ class Objects:
     open_poll: Poll | None = None
     theme: Theme | None = None
     phase: int | None = None
+    position: int | None = None  # a position put forward for endorsement (coalitions)
+    endorsement: int | None = None
     moderator: User | None = None
     opinion_map: OpinionMap | None = None
     statement: int | None = None  # a statement of an opinion map
@@ -77,6 +80,7 @@ class World:
     sanction: Sanction
     membership: Membership
     organisation_slug: str
+    token_id: int  # someone's personal API token
 
 
 def _consultation(label: str, moderator: User, **kwargs: Any) -> Consultation:
@@ -127,11 +131,33 @@ def _everything_in(consultation: Consultation, author: User, voter: User, modera
     db.session.commit()
     objects.markers.append(text)
     text = _marker("opinions")
-    objects.opinion_map = opinions.create_map(moderator, consultation, f"Question {text}", "", True, [f"Énoncé {text}"])
+    objects.opinion_map = opinions.create_map(
+        moderator, consultation, f"Question {text}", "", True, [f"Énoncé {text}"]
+    )
     objects.statement = opinions.add_statement(author, objects.opinion_map, f"Avis {text}").id
     objects.markers.append(text)
     objects.phase = consultation.phases[0].id
+    _coalition_in(objects, consultation, author, moderator)
     return objects
+
+
+def _coalition_in(objects: Objects, consultation: Consultation, author: User, moderator: User) -> None:
+    """A position with an organisation's endorsement and a named citizen's, while the consultation is open."""
+    from tests.coalitions.factories import endorse, make_position
+
+    text = _marker("position")
+    position = make_position(
+        consultation, moderator, text_fr=f"Manifeste {text}", text_en=f"Manifesto {text}"
+    )
+    position.title_fr = position.title_en = f"Position {text}"
+    db.session.commit()
+    objects.markers.append(text)
+    text = _marker("endorsement")
+    organisation = make_organisation(author, name=f"Signataire {text}")
+    endorse(author, position, organisation=organisation, statement=f"Adhésion {text}")
+    objects.endorsement = endorse(make_user(name=f"Citoyen {text}"), position, show_name=True).id
+    objects.markers.append(text)
+    objects.position = position.id
 
 
 def _hidden_and_deleted(consultation: Consultation, author: User, moderator: User) -> list[Objects]:
@@ -168,7 +194,9 @@ def _hidden_and_deleted(consultation: Consultation, author: User, moderator: Use
     statement = opinions.add_statement(author, opinion_map, f"Caché {text}")
     statement.hidden, statement.hidden_reason = True, "Hors sujet"
     db.session.commit()
-    groups.append(Objects(consultation, [text], opinion_map=opinion_map, statement=statement.id, placeholder=True))
+    groups.append(
+        Objects(consultation, [text], opinion_map=opinion_map, statement=statement.id, placeholder=True)
+    )
     return groups
 
 
@@ -212,7 +240,8 @@ def build_world() -> World:
     protected.append(_everything_in(members, object_author, voter, moderator))
     organisation = make_organisation(object_author, name="Organisation", pending=[voter])
     membership = next(m for m in organisation.memberships if m.status == Membership.PENDING)
-    return World(people, protected, other, sanction, membership, organisation.slug)
+    someone_s_token = tokens.create(object_author, "theirs", "read-write")[0]
+    return World(people, protected, other, sanction, membership, organisation.slug, someone_s_token.id)
 
 
 # What each id of a rule names, given one group of protected objects. A rule whose objects the group
@@ -267,7 +296,17 @@ def _opinion_map(o: Objects, _w: World) -> list[Args] | None:
 
 
 def _opinion_statement(o: Objects, _w: World) -> list[Args] | None:
-    return [{"map_id": o.opinion_map.id, "statement_id": o.statement}] if o.opinion_map and o.statement else None
+    return (
+        [{"map_id": o.opinion_map.id, "statement_id": o.statement}] if o.opinion_map and o.statement else None
+    )
+
+
+def _position(o: Objects, _w: World) -> list[Args] | None:
+    return [{"position_id": o.position}] if o.position else None
+
+
+def _position_version(o: Objects, _w: World) -> list[Args] | None:
+    return [{"position_id": o.position, "number": 1}] if o.position else None
 
 
 def _with(resolver: Resolver, **extra: Any) -> Resolver:
@@ -347,6 +386,38 @@ ROUTES: dict[str, Resolver] = {
     "opinions.export": _opinion_map,
     "opinions.statement": _opinion_statement,
     "opinion_reuse.reuse_statement": _each(_opinion_statement, "target", ["proposal", "amendment"]),
+    **{
+    "api_proposals.OneProposal": _proposal,
+    "api_proposals.Support": _proposal,
+    "api_discussion.ProposalComments": _proposal,
+    "api_polls.OnePoll": _poll,
+    "api_polls.Ballot": lambda o, _w: [{"poll_id": o.open_poll.id}] if o.open_poll else None,
+    "api_pages.revoke": lambda o, w: [{"token_id": w.token_id}] if o.moderator else None,
+        f"coalitions.{name}": _position
+        for name in (
+            "position",
+            "edit_position",
+            "republish",
+            "endorse",
+            "revoke",
+            "sheet",
+            "export_csv",
+            "export_json",
+            "badge_svg",
+            "badge_html",
+        )
+    },
+    "coalitions.version": _position_version,
+    "coalitions.canonical": _position_version,
+    "coalitions.endorsement": lambda o, _w: (
+        [{"position_id": o.position, "endorsement_id": o.endorsement}] if o.position else None
+    ),
+    "coalitions.endorse_organisation": lambda o, w: (
+        [{"position_id": o.position, "organisation": w.organisation_slug}] if o.position else None
+    ),
+    "coalitions.revoke_organisation": lambda o, w: (
+        [{"position_id": o.position, "organisation": w.organisation_slug}] if o.position else None
+    ),
     "accounts.decide_membership": lambda o, w: (
         [
             {"slug": w.organisation_slug, "membership_id": w.membership.id, "decision": d}
@@ -358,7 +429,7 @@ ROUTES: dict[str, Resolver] = {
 }
 # The routes whose id names something that is not a consultation's content: a person, a sanction, a
 # membership. They are walked once (with the first group that offers them) and only check refusal.
-NOT_CONTENT = {"moderation.sanction", "moderation.lift", "accounts.decide_membership"}
+NOT_CONTENT = {"moderation.sanction", "moderation.lift", "accounts.decide_membership", "api_pages.revoke"}
 
 
 def _rules_with_ids(app: Flask) -> dict[str, tuple[str, set[str]]]:
@@ -400,8 +471,18 @@ def _urls(app: Flask, world: World, endpoint: str, group: Objects) -> list[str]:
     return urls
 
 
-# The pages of a hidden or deleted object itself, where its placeholder stands (see Objects.placeholder).
-PLACEHOLDER_PAGES = {"proposals.show", "discussion.comment", "discussion.fragment", "discussion.history"}
+# The pages of a hidden or deleted object itself, where its placeholder stands (see Objects.placeholder);
+# the API shows a hidden proposal likewise (its place and public reason, never its text).
+PLACEHOLDER_PAGES = {
+    "proposals.show",
+    "discussion.comment",
+    "discussion.fragment",
+    "discussion.history",
+    "api_proposals.OneProposal",
+    "api_discussion.ProposalComments",
+}
+# What the walk sends to the API's writes: valid, so that each reaches its access checks.
+API_BODIES = {"api_discussion.ProposalComments": {"body": "x"}, "api_polls.Ballot": {"choice": [0, 1]}}
 
 
 # A hidden statement's own page shows its place and the public reason, never its text.
@@ -414,6 +495,9 @@ def _denied(role: str, response: Any, placeholder: bool = False) -> bool:
     if placeholder and response.status_code == 200:
         return True
     # Pages behind sign-in send anonymous visitors to the sign-in form, which shows nothing of the object.
+    # The API asks anonymous callers for a token before anything else.
+    if role == "anonymous" and response.status_code == 401 and response.is_json:
+        return True
     return role == "anonymous" and response.status_code == 302 and "/sign-in" in response.headers["Location"]
 
 
@@ -424,6 +508,7 @@ def test_no_role_reaches_protected_content_by_id(app: Flask, role: str) -> None:
     client = _client(app, user)
     token = csrf_token(client, "/")
     rules = _rules_with_ids(app)
+    api_token = tokens.create(user, "walk", "read-write")[1] if user is not None else None
     failures = []
     walked = set()
     for group in world.protected:
@@ -436,7 +521,12 @@ def test_no_role_reaches_protected_content_by_id(app: Flask, role: str) -> None:
             for url in _urls(app, world, endpoint, group):
                 walked.add(endpoint)
                 for method in sorted(methods):
-                    if method == "GET":
+                    if url.startswith("/api/"):
+                        # The API knows people by their token, never by the session cookie.
+                        headers = {"Authorization": f"Bearer {api_token}"} if api_token else {}
+                        payload = API_BODIES.get(endpoint) if method in ("POST", "PUT") else None
+                        response = client.open(url, method=method, headers=headers, json=payload)
+                    elif method == "GET":
                         response = client.get(url)
                     else:
                         response = client.post(url, data={"csrf_token": token, "body": "x", "reason": "x"})
@@ -469,6 +559,8 @@ def test_the_walk_can_fail(app: Flask) -> None:
         "voting.results",
         "opinions.results",
         "opinions.statement",
+        "coalitions.position",
+        "coalitions.endorsement",
     ):
         for url in _urls(app, world, endpoint, group)[:1]:
             response = client.get(url)
@@ -476,7 +568,7 @@ def test_the_walk_can_fail(app: Flask) -> None:
                 m in response.get_data(as_text=True) for m in group.markers
             ):
                 reached.append(endpoint)
-    assert len(reached) == 10, reached
+    assert len(reached) == 12, reached
 
 
 def test_markers_are_unique() -> None:
@@ -489,6 +581,7 @@ JOINS = {
     "/voting": lambda o: {"poll": o.open_poll.id} if o.open_poll else None,
     "/opinions": lambda o: {"map": o.opinion_map.id} if o.opinion_map and not o.placeholder else None,
     "/drafting": lambda o: {"document": o.document.id} if o.document else None,
+    "/coalitions": lambda o: {"position": o.position} if o.position else None,
 }
 
 

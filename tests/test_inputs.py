@@ -21,6 +21,7 @@ from tests.test_sanctions import WRITES, World, build_world
 BAD_IDS = [str(2**63), str(2**64), "9" * 30, "-1", "0", "abc", "1e3", "٣", "1.5", "0x10"]
 BAD_VALUES = [*BAD_IDS, "", " ", "\x00", "%", "9" * 400]
 QUERY_KEYS = ["page", "from", "to", "receipt", "sort", "theme", "state", "q", "passage", "next", "kind"]
+QUERY_KEYS += ["stance", "verified", "before", "upage", "position", "lang"]
 CONTROL = "\x00\x01\x07\x08\x0b\x0c\x1b\x7f\x85\x9f"
 
 
@@ -29,6 +30,7 @@ def _fill(rule: str, world: World, ident: str) -> str:
     path = re.sub(r"<int:[a-z_]+>", ident, rule)
     path = path.replace("<slug>", world.consultation.slug).replace("<token>", "x").replace("<fmt>", "json")
     path = path.replace("<kind>", "comment").replace("<decision>", "accept")
+    path = path.replace("<organisation>", world.own["clean"].organisation.slug)
     return re.sub(r"<any\(([a-z]+)[^>]*>", r"\1", path)
 
 
@@ -160,6 +162,10 @@ NUMERIC_FIELDS = [
     "document",
     "vote",
     "status",
+    "condition",
+    "version",
+    "document_version",
+    "proposal",
 ]
 
 

@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from civic.accounts.models import Membership, Organisation, Sanction, User
+from civic.coalitions.models import Position
 from civic.consultations.models import Consultation, Phase
 from civic.deliberation.discussion import services as discussion
 from civic.deliberation.discussion.models import Comment
@@ -37,6 +38,7 @@ from civic.deliberation.proposals.models import Proposal, Theme
 from civic.extensions import db
 from civic.timestamps import utcnow
 from civic.voting.models import Poll
+from tests.coalitions.factories import endorse, make_position
 from tests.conftest import csrf_token, sign_in
 from tests.factories import make_consultation, make_document, make_organisation, make_proposal, make_user
 from tests.voting.factories import make_poll
@@ -80,6 +82,8 @@ class World:
     other: User  # someone who takes part without any role (a co-author of the open document)
     newcomer: User  # someone to name co-author
     own: dict[str, Own]
+    position: Position  # put forward for endorsement, endorsed by no one
+    endorsed: Position  # endorsed by each person, in their name and their organisation's
     opinion_map: OpinionMap | None = None  # open, with a statement of someone else's
     opinion_statement: int = 0
 
@@ -164,9 +168,16 @@ def build_world() -> World:
         other=other,
         newcomer=make_user(name="Nouvelle"),
         own=own,
+        position=make_position(consultation, boss),
+        endorsed=make_position(consultation, boss),
     )
-    world.opinion_map = opinions.create_map(boss, consultation, "Quelle priorité ?", "", True, ["Du Wi-Fi partout"])
+    world.opinion_map = opinions.create_map(
+        boss, consultation, "Quelle priorité ?", "", True, ["Du Wi-Fi partout"]
+    )
     world.opinion_statement = opinions.add_statement(other, world.opinion_map, "Des ateliers pour tous").id
+    for own_one in own.values():  # before the sanctions: taking back what one gave stays open
+        endorse(own_one.person, world.endorsed)
+        endorse(own_one.person, world.endorsed, organisation=own_one.organisation)
     for state in STATES:
         ends_at = utcnow() + timedelta(days=3) if state == "suspended" else None
         kind = "suspension" if state == "suspended" else "ban"
@@ -212,6 +223,23 @@ POLL = {
     "secrecy": "secret",
 }
 CONSULTATION = {"title_fr": "Titre", "status": "open", "visibility": "public"}
+POSITION = {"title_fr": "Position", "opens_at": "2020-01-01T09:00", "closes_at": "2099-01-01T09:00"}
+MANDATE = {
+    "version": "1",
+    "base": "0",
+    "stance": "endorse",
+    "signatory_name": "Claire Dubé",
+    "signatory_role": "Présidente",
+    "mandate_body": "Conseil d'administration",
+    "mandate_date": "2026-01-15",
+    "mandate_scope": "Adhérer",
+}
+
+
+def _position(w: World, position: Position | None = None, tail: str = "") -> str:
+    return f"{_c(w)}/positions/{(position or w.position).id}{tail}"
+
+
 PHASE = {"kind": "report", "starts_at": "2098-01-01T09:00", "ends_at": "2098-02-01T09:00"}
 
 WRITES: dict[str, Scenario] = {
@@ -308,7 +336,31 @@ WRITES: dict[str, Scenario] = {
     ),
     "voting.cast": lambda w, o: (f"{_c(w)}/polls/{w.poll.id}/ballot", {"rank-0": "1", "rank-1": "2"}),
     "voting.close": lambda w, o: (f"{_c(w)}/polls/{o.poll.id}/close", {}),
-    "opinions.new": lambda w, o: (f"{_c(w)}/opinions/new", {"question_fr": "Quoi d'autre ?", "seeds": "Une idée"}),
+    "coalitions.new_position": lambda w, o: (
+        f"{_c(w)}/positions/new",
+        {**POSITION, "source": "text", "reference": "fr", "text_fr": "Un texte à endosser"},
+    ),
+    "coalitions.edit_position": lambda w, o: (_position(w, tail="/edit"), {**POSITION, "title_fr": "Autre"}),
+    "coalitions.republish": lambda w, o: (
+        _position(w, tail="/republish"),
+        {"source": "text", "reference": "fr", "text_fr": f"Texte de {o.person.id}", "note": "Changé"},
+    ),
+    "coalitions.endorse": lambda w, o: (
+        _position(w, tail="/endorse"),
+        {"version": "1", "base": "0", "stance": "endorse", "statement": "Oui"},
+    ),
+    "coalitions.endorse_organisation": lambda w, o: (
+        _position(w, tail=f"/organisations/{o.organisation.slug}/endorse"),
+        MANDATE,
+    ),
+    "coalitions.revoke_organisation": lambda w, o: (
+        _position(w, w.endorsed, f"/organisations/{o.organisation.slug}/revoke"),
+        {"base": "1", "reason": "Le conseil a changé d'avis."},
+    ),
+    "opinions.new": lambda w, o: (
+        f"{_c(w)}/opinions/new",
+        {"question_fr": "Quoi d'autre ?", "seeds": "Une idée"},
+    ),
     "opinions.import_map": lambda w, o: (
         f"{_c(w)}/opinions/import",
         {
@@ -335,7 +387,12 @@ WRITES: dict[str, Scenario] = {
     ),
     "opinion_reuse.reuse_statement:amendment": lambda w, o: (
         f"{_c(w)}/opinions/{w.opinion_map.id}/statements/{w.opinion_statement}/amendment",  # type: ignore[union-attr]
-        {"document": str(w.suggest.id), "passage": "Le numérique", "replacement": "Le numérique libre", "reason": "Carte"},
+        {
+            "document": str(w.suggest.id),
+            "passage": "Le numérique",
+            "replacement": "Le numérique libre",
+            "reason": "Carte",
+        },
     ),
 }
 
@@ -353,6 +410,12 @@ EXEMPT: dict[str, Scenario] = {
     "discussion.delete": lambda w, o: (f"/discussion/comments/{o.comment.id}/delete", {}),
     "proposals.act:withdraw": lambda w, o: (f"{_c(w)}/proposals/{o.proposal.id}/withdraw", {}),
     "proposals.act:unsupport": lambda w, o: (f"{_c(w)}/proposals/{o.supported.id}/unsupport", {}),
+    # A citizen takes back their own endorsement (with a reason, like anyone); acting in an
+    # organisation's name is a write.
+    "coalitions.revoke": lambda w, o: (
+        _position(w, w.endorsed, "/revoke"),
+        {"base": "1", "reason": "Je retire"},
+    ),
 }
 # The account page's own forms (password, sign-out everywhere) and the anonymous visitor's forms
 # (register, sign in, password reset) are tested with the accounts.
@@ -364,7 +427,13 @@ ACCOUNT = {
     "accounts.reset_password",
 }
 # Site administrators only, and they cannot be suspended or banned (moderation.services.sanction).
+    "api_pages.token_list",
+    "api_pages.revoke",
 ADMIN = {
+# The JSON API's writes go through the same services; tests/api/test_write.py refuses each of them to a
+# sanctioned person's token (their own table, since they take a token instead of a form).
+API = {"api_proposals.Proposals", "api_discussion.ConsultationComments", "api_discussion.ProposalComments",
+       "api_polls.Ballot"}  # fmt: skip
     "consultations.new",
     "consultations.moderators",
     "consultations.remove_moderator",
@@ -392,7 +461,7 @@ def _post_rules(app: Flask) -> set[str]:
 
 
 def test_every_form_of_the_app_is_in_the_table(app: Flask) -> None:
-    classified = set(WRITES) | set(EXEMPT) | ACCOUNT | ADMIN
+    classified = set(WRITES) | set(EXEMPT) | ACCOUNT | ADMIN | API
     assert _post_rules(app) == classified, "classify new forms in tests/test_sanctions.py"
     assert not set(WRITES) & set(EXEMPT)
 

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from civic.accounts import devices, logins, permissions, registration, services
+from civic.accounts import devices, logins, permissions, profiles, registration, services
 from civic.accounts.forms import (
     OrganisationForm,
     PasswordChangeForm,
@@ -258,6 +258,7 @@ def organisation(slug: str) -> ResponseReturnValue:
         can_verify=permissions.can_verify_organisation(user),
         can_leave=permissions.can_leave_organisation(user, org),
         has_membership=permissions.has_membership(user, org),
+        sections=profiles.sections_for(org, user),
     )
 
 

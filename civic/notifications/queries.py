@@ -25,6 +25,16 @@ def unread_count(user_id: int) -> int:
     )
 
 
+def unread_counts(user_ids: set[int]) -> dict[int, int]:
+    """Each of these people's unread count, in one query (those with none are left out)."""
+    rows = db.session.execute(
+        select(Notification.user_id, func.count(Notification.id))
+        .where(Notification.user_id.in_(user_ids), Notification.read_at.is_(None))
+        .group_by(Notification.user_id)
+    )
+    return {int(user_id): int(count) for user_id, count in rows}
+
+
 def recent(user: User, page: int = 1) -> tuple[list[Notification], bool]:
     """A page of the person's notifications, without those of consultations they can no longer see
     (taken back to draft, or closed to members since)."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
 from civic import realtime
 from civic.accounts.mail import send_mail
 from civic.accounts.models import User
 from civic.extensions import db
 from civic.notifications.models import Notification
-from civic.notifications.queries import unread_count
+from civic.notifications.queries import unread_count, unread_counts
 from civic.timestamps import utcnow
 
 TITLE_MAX = 200
@@ -43,6 +43,19 @@ def message(kind: str, actor_name: str) -> str:
         return _("%(name)s accepted your amendment", name=actor_name)
     if kind == "amendment_rejected":
         return _("%(name)s rejected your amendment", name=actor_name)
+    if kind == "position_new_version":
+        return _(
+            "%(name)s published a new version of a position you endorsed: read it and reconfirm your endorsement",
+            name=actor_name,
+        )
+    if kind == "endorsement_condition_met":
+        return _("The condition of your endorsement is met: the amendment was accepted")
+    if kind == "endorsement_condition_failed":
+        return _("The condition of your endorsement is not met: the amendment was not accepted")
+    if kind == "endorsement_mandate_expired":
+        return _(
+            "The mandate of your organisation's endorsement has expired: renew it or revoke the endorsement"
+        )
     return _("%(name)s: new activity", name=actor_name)
 
 
@@ -75,6 +88,54 @@ def notify(
         db.session.commit()
         deliver(notice)
     return notice
+
+
+def notify_many(
+    user_ids: set[int], kind: str, consultation_id: int | None, url: str, actor_name: str, title: str
+) -> int:
+    """Store one notification for each of these people in one statement, commit, then announce them.
+
+    For notices to many at once (every endorser of a position): one insert, one query for the unread
+    counts and one for who asked for e-mail, instead of three per person. Returns how many were stored.
+    """
+    if not user_ids:
+        return 0
+    title = " ".join(title.split())
+    title = title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
+    now = utcnow()
+    db.session.execute(
+        insert(Notification),
+        [
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "consultation_id": consultation_id,
+                "url": url,
+                "actor_name": actor_name[:80],
+                "title": title,
+                "created_at": now,
+            }
+            for user_id in sorted(user_ids)
+        ],
+    )
+    db.session.commit()
+    for user_id, count in unread_counts(user_ids).items():
+        realtime.publish(
+            "notifications.unread", {"unread": count}, to=user_room(user_id), namespace=NAMESPACE
+        )
+    for notice in db.session.scalars(
+        select(Notification)
+        .join(User, User.id == Notification.user_id)
+        .where(
+            Notification.user_id.in_(user_ids),
+            User.email_notifications.is_(True),
+            Notification.kind == kind,
+            Notification.url == url,
+            Notification.created_at == now,
+        )
+    ):
+        send_email(notice)
+    return len(user_ids)
 
 
 def forget_text(url: str) -> None:

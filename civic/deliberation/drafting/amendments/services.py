@@ -24,7 +24,7 @@ from civic.accounts.models import User
 from civic.accounts.sanctions import ensure_can_participate
 from civic.deliberation.drafting import crdt
 from civic.deliberation.drafting import permissions as drafting_permissions
-from civic.deliberation.drafting.amendments import permissions
+from civic.deliberation.drafting.amendments import decisions, permissions
 from civic.deliberation.drafting.amendments.models import Amendment, AmendmentSupport, AmendmentVote
 from civic.deliberation.drafting.models import Document, DocumentUpdate
 from civic.deliberation.drafting.services import (
@@ -400,6 +400,7 @@ def accept_amendment(user: User | None, amendment: Amendment, answer: str = "") 
     notice = _notify_author(amendment, "amendment_accepted", user)
     db.session.commit()
     _finish_acceptance(amendment, notice, row_id, data)
+    decisions.decided(amendment)
 
 
 def reject_amendment(user: User | None, amendment: Amendment, answer: str) -> None:
@@ -412,6 +413,7 @@ def reject_amendment(user: User | None, amendment: Amendment, answer: str) -> No
     db.session.commit()
     if notice is not None:
         notifications.deliver(notice)
+    decisions.decided(amendment)
 
 
 def _reject(moderator: User, amendment: Amendment, answer: str) -> None:
@@ -515,6 +517,7 @@ def close_consent(user: User | None, amendment: Amendment, answer: str = "") -> 
         notice = _notify_author(amendment, "amendment_accepted", user)
         db.session.commit()
         _finish_acceptance(amendment, notice, row_id, data)
+        decisions.decided(amendment)
         return True
     _reject(user, amendment, answer)
     if not applicable:
@@ -523,6 +526,7 @@ def close_consent(user: User | None, amendment: Amendment, answer: str = "") -> 
     db.session.commit()
     if notice is not None:
         notifications.deliver(notice)
+    decisions.decided(amendment)
     return False
 
 

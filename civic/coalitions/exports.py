@@ -1,0 +1,168 @@
+"""A position's endorsements as CSV and JSON, and its badge's words (docs/coalitions.md lists the columns).
+
+Citizens who chose not to be named appear without a name: counted, never named, in exports as on pages.
+Every CSV cell goes through civic.spreadsheet (no cell runs as a spreadsheet formula).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from flask import url_for
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+
+from civic.coalitions import queries
+from civic.coalitions.models import STANCES, Endorsement, Position, PositionVersion
+from civic.consultations.models import Consultation
+from civic.spreadsheet import safe_rows
+
+COLUMNS = (
+    "endorsement_id",
+    "kind",
+    "name",
+    "organisation_slug",
+    "verified",
+    "stance",
+    "active",
+    "version",
+    "current_version",
+    "content_hash",
+    "condition_amendment",
+    "condition_state",
+    "statement",
+    "signatory_name",
+    "signatory_role",
+    "mandate_body",
+    "mandate_date",
+    "mandate_scope",
+    "mandate_expires",
+    "mandate_expired",
+    "mandate_url",
+    "given_at",
+    "updated_at",
+)
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _moment(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+def records(position: Position, today: date) -> list[dict[str, Any]]:
+    """One record per endorsement (active or revoked), with the columns of COLUMNS."""
+    numbers = queries.version_numbers(position)
+    current = numbers.get(position.current_version_id or 0, 0)
+    found = []
+    for endorsement, organisation, person, verified in queries.export_rows(position):
+        is_organisation = endorsement.organisation_id is not None
+        found.append(
+            {
+                "endorsement_id": endorsement.id,
+                "kind": "organisation" if is_organisation else "citizen",
+                "name": organisation if is_organisation else (person if endorsement.show_name else ""),
+                "organisation_slug": endorsement.organisation.slug if endorsement.organisation else "",
+                "verified": verified if is_organisation else None,
+                "stance": endorsement.stance,
+                "active": endorsement.active,
+                "version": numbers.get(endorsement.version_id, 0),
+                "current_version": current,
+                "content_hash": endorsement.content_hash,
+                "condition_amendment": endorsement.condition_number,
+                "condition_state": endorsement.condition_state,
+                "statement": endorsement.statement,
+                "signatory_name": endorsement.signatory_name,
+                "signatory_role": endorsement.signatory_role,
+                "mandate_body": endorsement.mandate_body,
+                "mandate_date": _day(endorsement.mandate_date),
+                "mandate_scope": endorsement.mandate_scope,
+                "mandate_expires": _day(endorsement.mandate_expires),
+                "mandate_expired": queries.expired(endorsement, today) if is_organisation else None,
+                "mandate_url": endorsement.mandate_url,
+                "given_at": _moment(endorsement.created_at),
+                "updated_at": _moment(endorsement.updated_at),
+            }
+        )
+    return found
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def csv_text(position: Position, today: date) -> str:
+    rows = records(position, today)
+    return safe_rows([COLUMNS, *([_cell(row[c]) for c in COLUMNS] for row in rows)])
+
+
+def _version(version: PositionVersion) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "reference": version.reference,
+        "content_hash": version.content_hash,
+        "text_fr": version.text_fr,
+        "text_en": version.text_en,
+        "source": version.source,
+        "source_label": version.source_label,
+        "note": version.note,
+        "published_at": _moment(version.published_at),
+    }
+
+
+def json_text(consultation: Consultation, position: Position, today: date) -> str:
+    """The position, every version's texts and hash, the counts, and every endorsement."""
+    tally = queries.tally(position)
+    versions = queries.versions_of(position)
+    document = {
+        "position": {
+            "id": position.id,
+            "title_fr": position.title_fr,
+            "title_en": position.title_en,
+            "url": url_for(
+                "coalitions.position", slug=consultation.slug, position_id=position.id, _external=True
+            ),
+            "opens_at": _moment(position.opens_at),
+            "closes_at": _moment(position.closes_at),
+            "current_version": versions[0].number if versions else None,
+        },
+        "counts": {
+            "organisations_verified": tally.by_stance(True, True),
+            "organisations_unverified": tally.by_stance(True, False),
+            "citizens": tally.by_stance(False),
+            "conditions_pending": tally.pending(),
+            "conditions_failed": tally.failed(),
+            "awaiting_reconfirmation": tally.awaiting(True) + tally.awaiting(False),
+        },
+        "stances": list(STANCES),
+        "versions": [_version(v) for v in versions],
+        "endorsements": records(position, today),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def badge_words(position: Position, count: int, language: str) -> tuple[str, str]:
+    """The badge's two parts in `language`: "We endorse: <title>" and "42 organisations"."""
+    with force_locale(language):
+        title = getattr(position, f"title_{language}") or position.title_fr or position.title_en
+        return (
+            _("We endorse: %(title)s", title=title),
+            ngettext("%(num)d organisation", "%(num)d organisations", count),
+        )
+
+
+def endorsement_name(endorsement: Endorsement) -> str:
+    """The public name of an endorser: the organisation, or a citizen who chose to be named ("" otherwise)."""
+    if endorsement.organisation is not None:
+        return endorsement.organisation.name
+    if endorsement.show_name and endorsement.user is not None:
+        return endorsement.user.display_name
+    return ""

@@ -1,0 +1,18 @@
+"""Messages raised by the services are read in English in these tests (pages choose their own language)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask_babel import force_locale
+
+
+@pytest.fixture(autouse=True)
+def english(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "app" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("app")
+    with force_locale("en"):
+        yield
