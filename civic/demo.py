@@ -14,6 +14,7 @@ from civic.components import PHASE_KINDS
 from civic.consultations.models import Consultation, Phase
 from civic.deliberation.discussion import demo as discussion_demo
 from civic.deliberation.drafting import demo as drafting_demo
+from civic.deliberation.opinions import demo as opinions_demo
 from civic.deliberation.proposals import demo as proposals_demo
 from civic.extensions import db
 from civic.text import render_markdown
@@ -75,7 +76,8 @@ This consultation runs in steps:
 Every step works on an old computer or a phone, in French and in English."""
 
 # Components a phase enables beyond its kind's defaults: the manifesto is co-written while proposals come in.
-EXTRA_COMPONENTS = {"proposals": ("drafting",)}
+# The opinion map on the Digital Plan is open at the same time.
+EXTRA_COMPONENTS = {"proposals": ("drafting", "opinions")}
 PHASES = [
     ("information", -40, -25),
     ("proposals", -25, 10),
@@ -193,6 +195,7 @@ def load() -> str:
         )
     polls = voting_demo.load(consultation, users)
     manifesto = drafting_demo.load(consultation, users)
+    manifesto += f", {opinions_demo.load(consultation, users)}"  # the summary names both
     coalition = coalitions_demo.load(consultation, users)
     return (
         f"Demo loaded: « {consultation.title_fr} » with {len(PHASES)} phases, "

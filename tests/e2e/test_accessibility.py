@@ -32,6 +32,7 @@ PUBLIC_PAGES = {
     "confirm-invalid": ("/register/confirm/not-a-token", 422),
     "not-found": ("/does-not-exist", 404),
     "documents": ("/c/plan-numerique/documents", 200),
+    "opinion-maps": ("/c/plan-numerique/opinions", 200),
 }
 
 SIGNED_IN_PAGES = {
@@ -41,6 +42,7 @@ SIGNED_IN_PAGES = {
     "moderators": "/c/plan-numerique/moderators",
     "new-organisation": "/organisations/new",
     "new-document": "/c/plan-numerique/documents/new",
+    "new-opinion-map": "/c/plan-numerique/opinions/new",
     # Public pages again, now with the controls only an administrator sees.
     "consultation-as-admin": "/c/plan-numerique",
     "organisation-as-admin": "/organisations/reseau-communautaire",

@@ -14,7 +14,12 @@ from civic.deliberation.opinions import runs
 from civic.deliberation.opinions.models import OpinionMap, OpinionVote, Statement
 from civic.extensions import db
 from tests.conftest import csrf_token, html_text, sign_in
-from tests.deliberation.opinions.factories import make_map, opinions_consultation, planted_groups, statements_of
+from tests.deliberation.opinions.factories import (
+    make_map,
+    opinions_consultation,
+    planted_groups,
+    statements_of,
+)
 from tests.factories import make_document, make_user
 
 
@@ -45,7 +50,8 @@ def test_voting_one_statement_after_another_without_javascript(app: Flask) -> No
         assert statement not in voted
         token = csrf_token(client, _path(opinion_map))
         response = client.post(
-            _path(opinion_map, "/vote"), data={"csrf_token": token, "statement": statement, "vote": "disagree"}
+            _path(opinion_map, "/vote"),
+            data={"csrf_token": token, "statement": statement, "vote": "disagree"},
         )
         assert response.status_code == 302 and response.headers["Location"].endswith("#statement")
         voted.append(statement)
@@ -59,7 +65,10 @@ def test_this_matters_to_me_is_recorded(app: Flask) -> None:
     client = _signed_in(app, make_user())
     statement = statements_of(opinion_map)[0]
     token = csrf_token(client, _path(opinion_map))
-    client.post(_path(opinion_map, "/vote"), data={"csrf_token": token, "statement": statement.id, "vote": "agree", "important": "y"})
+    client.post(
+        _path(opinion_map, "/vote"),
+        data={"csrf_token": token, "statement": statement.id, "vote": "agree", "important": "y"},
+    )
     assert [(v.value, v.important) for v in OpinionVote.query.all()] == [(1, True)]
 
 
@@ -68,10 +77,13 @@ def test_a_vote_on_another_maps_statement_is_a_clear_422(app: Flask) -> None:
     client = _signed_in(app, make_user())
     token = csrf_token(client, _path(opinion_map))
     response = client.post(
-        _path(opinion_map, "/vote"), data={"csrf_token": token, "statement": statements_of(other)[0].id, "vote": "agree"}
+        _path(opinion_map, "/vote"),
+        data={"csrf_token": token, "statement": statements_of(other)[0].id, "vote": "agree"},
     )
     assert response.status_code == 422
-    assert "n'appartient pas à cette carte" in html_text(response) or "not part of this opinion map" in html_text(response)
+    assert "n'appartient pas à cette carte" in html_text(
+        response
+    ) or "not part of this opinion map" in html_text(response)
     assert OpinionVote.query.count() == 0
 
 
@@ -90,7 +102,9 @@ def test_a_statement_is_added_and_the_author_is_counted_as_agreeing(app: Flask) 
     opinion_map = make_map()
     client = _signed_in(app, make_user())
     token = csrf_token(client, _path(opinion_map))
-    response = client.post(_path(opinion_map, "/statements"), data={"csrf_token": token, "body": "Des bancs publics"})
+    response = client.post(
+        _path(opinion_map, "/statements"), data={"csrf_token": token, "body": "Des bancs publics"}
+    )
     assert response.status_code == 302
     added = Statement.query.filter_by(body="Des bancs publics").one()
     assert added.agree_count == 1
@@ -113,6 +127,7 @@ def test_results_say_the_same_in_a_table_and_in_text(app: Flask) -> None:
         page = html_text(client.get(_path(opinion_map, "/results")))
         assert "<svg" in page and 'role="img"' in page and 'aria-labelledby="map-caption"' in page
         assert page.count('<th scope="row">') == 2  # one row per group
+        assert page.count('<ul class="distinctions">') == 2  # what sets each apart, in words
         assert statements_of(opinion_map)[0].body in page  # the consensus statement, in words
         assert ("You are in group" in page) if lang == "en" else ("Vous êtes dans le groupe" in page)
 
@@ -184,7 +199,9 @@ def test_a_moderator_publishes_a_consensus_statement_as_a_proposal_in_one_step(a
     path = _path(opinion_map, f"/statements/{statement.id}/proposal")
     page = html_text(client.get(path))
     assert statement.body in page
-    response = client.post(path, data={"csrf_token": csrf_token(client, path), "title": statement.body, "body": statement.body})
+    response = client.post(
+        path, data={"csrf_token": csrf_token(client, path), "title": statement.body, "body": statement.body}
+    )
     assert response.status_code == 302
     proposal = Proposal.query.one()
     assert (proposal.title, proposal.state, proposal.author_id) == (statement.body, "published", moderator.id)
@@ -195,17 +212,34 @@ def test_a_moderator_suggests_a_statement_as_an_amendment(app: Flask) -> None:
 
     moderator = make_user()
     opinion_map = make_map(moderator=moderator)
-    document = make_document(opinion_map.consultation, moderator, "Le plan. Une fibre partout.", mode="suggest")
+    document = make_document(
+        opinion_map.consultation, moderator, "Le plan. Une fibre partout.", mode="suggest"
+    )
     statement = statements_of(opinion_map)[1]
     client = _signed_in(app, moderator)
     path = _path(opinion_map, f"/statements/{statement.id}/amendment")
     token = csrf_token(client, path)
-    absent = client.post(path, data={"csrf_token": token, "document": document.id, "passage": "Pas là", "replacement": "x", "reason": "y"})
+    absent = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "document": document.id,
+            "passage": "Pas là",
+            "replacement": "x",
+            "reason": "y",
+        },
+    )
     assert absent.status_code == 422 and Amendment.query.count() == 0
     assert "Pas là" in html_text(absent)
     response = client.post(
         path,
-        data={"csrf_token": token, "document": document.id, "passage": "Une fibre partout.", "replacement": statement.body, "reason": "Carte"},
+        data={
+            "csrf_token": token,
+            "document": document.id,
+            "passage": "Une fibre partout.",
+            "replacement": statement.body,
+            "reason": "Carte",
+        },
     )
     assert response.status_code == 302
     assert Amendment.query.one().replacement == statement.body
