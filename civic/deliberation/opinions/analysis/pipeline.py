@@ -91,8 +91,9 @@ def analyse(matrix: VoteMatrix, excluded: Iterable[int] = (), previous: State | 
     state.directions = directions.tolist()
 
     group_count = int(group_of.max()) + 1 if len(group_of) and group_of.max() >= 0 else 0
-    votes_only = np.where(included, values, np.nan).astype(np.float32)
-    counts = statistics.tally(votes_only, group_of, group_count)
+    votes_only = values if included.all() else np.where(included, values, np.nan).astype(np.float32)
+    cast = statistics.Cast.of(votes_only)
+    counts = statistics.tally(cast, group_of, group_count)
     if group_count:
         agree_gic = statistics.consensus(counts.group_agree, counts.group_votes)
         against_gic = statistics.consensus(counts.group_disagree, counts.group_votes)
@@ -105,7 +106,7 @@ def analyse(matrix: VoteMatrix, excluded: Iterable[int] = (), previous: State | 
     centres = np.array(
         [positions[group_of == g].mean(axis=0) for g in range(group_count)], dtype=np.float64
     ).reshape(-1, 2)
-    bridges = statistics.bridging(votes_only, positions, group_of, centres)
+    bridges = statistics.bridging(cast, positions, group_of, centres)
     divided = statistics.divisiveness(counts)
     extremes = statistics.extremity(directions)
     priorities = np.where(included, statistics.priority(counts, extremes), 0.0)

@@ -43,22 +43,36 @@ class Tally:
         return self.group_agree + self.group_disagree + self.group_passes
 
 
-def tally(values: FloatMatrix, groups: npt.NDArray[np.int64], group_count: int) -> Tally:
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """The votes cast, one entry each: row (participant), column (statement) and value."""
+
+    rows: npt.NDArray[np.int64]
+    columns: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float32]
+    statements: int
+
+    @classmethod
+    def of(cls, values: FloatMatrix) -> Cast:
+        """Read the votes out of a matrix (a fifth of its cells in a sparse map): later sums are per vote."""
+        rows, columns = np.nonzero(~np.isnan(values))
+        return cls(rows, columns, values[rows, columns], values.shape[1])
+
+
+def tally(cast: Cast, groups: npt.NDArray[np.int64], group_count: int) -> Tally:
     """Count votes per statement, overall and within each group (`groups` is -1 for the ungrouped)."""
-    agree = (values == 1).astype(np.float32)
-    disagree = (values == -1).astype(np.float32)
-    passes = (values == 0).astype(np.float32)
-    members = np.zeros((group_count, values.shape[0]), dtype=np.float32)
-    grouped = groups >= 0
-    members[groups[grouped], np.flatnonzero(grouped)] = 1
-    return Tally(
-        agree.sum(axis=0, dtype=np.float64),
-        disagree.sum(axis=0, dtype=np.float64),
-        passes.sum(axis=0, dtype=np.float64),
-        (members @ agree).astype(np.float64),
-        (members @ disagree).astype(np.float64),
-        (members @ passes).astype(np.float64),
-    )
+    statements = cast.statements
+    member = groups[cast.rows]
+    keyed = np.where(member >= 0, member * statements + cast.columns, -1)
+    inside = keyed >= 0
+    found = []
+    for value in (1, -1, 0):
+        chosen = cast.values == value
+        found.append(np.bincount(cast.columns[chosen], minlength=statements).astype(np.float64))
+        per_group = np.bincount(keyed[chosen & inside], minlength=group_count * statements)
+        found.append(per_group.reshape(group_count, statements).astype(np.float64))
+    agree, group_agree, disagree, group_disagree, passes, group_passes = found
+    return Tally(agree, disagree, passes, group_agree, group_disagree, group_passes)
 
 
 def smoothed(count: Counts, votes: Counts) -> Counts:
@@ -152,7 +166,7 @@ def divisiveness(counts: Tally) -> Counts:
 
 
 def bridging(
-    values: FloatMatrix,
+    cast: Cast,
     positions: npt.NDArray[np.float64],
     groups: npt.NDArray[np.int64],
     centres: npt.NDArray[np.float64],
@@ -163,22 +177,27 @@ def bridging(
     measured from the mean of the groups' centres (each group counts once, whatever its size) in units
     of the voters' spread; `a`, shrunk toward 0 when few voted, is the bridging score (about -1 to 1).
     """
-    statements = values.shape[1]
+    statements = cast.statements
     grouped = groups >= 0
     if len(centres) < 2 or not grouped.any():
         return np.zeros(statements)
-    where = positions[grouped] - centres.mean(axis=0)
-    spread = float(np.sqrt((where**2).sum(axis=1).mean())) or 1.0
-    x, y = where[:, 0] / spread, where[:, 1] / spread
-    block = values[grouped]
-    seen = (~np.isnan(block)).astype(np.float64)
-    votes = np.where(np.isnan(block), 0.0, block).astype(np.float64)
-    features = np.stack([np.ones_like(x), x, y], axis=1)
-    # Normal equations per statement: (Fᵀ diag(seen_j) F + penalty) θ = Fᵀ votes_j.
-    products = np.einsum("pi,pk->pik", features, features).reshape(len(x), 9)
-    gram = (seen.T @ products).reshape(statements, 3, 3)
+    where = positions - centres.mean(axis=0)
+    spread = float(np.sqrt((where[grouped] ** 2).sum(axis=1).mean())) or 1.0
+    kept = grouped[cast.rows]
+    columns, votes = cast.columns[kept], cast.values[kept].astype(np.float64)
+    x, y = where[cast.rows[kept], 0] / spread, where[cast.rows[kept], 1] / spread
+    features = (np.ones_like(x), x, y)
+
+    def per_statement(weights: npt.NDArray[np.float64]) -> Counts:
+        return np.bincount(columns, weights=weights, minlength=statements).astype(np.float64)
+
+    # Normal equations per statement: (Fᵀ F + penalty) θ = Fᵀ votes, summed over the statement's voters.
+    gram = np.empty((statements, 3, 3))
+    for i in range(3):
+        for k in range(i, 3):
+            gram[:, i, k] = gram[:, k, i] = per_statement(features[i] * features[k])
     gram += np.diag([BRIDGING_INTERCEPT_PENALTY, BRIDGING_SLOPE_PENALTY, BRIDGING_SLOPE_PENALTY])
-    right = votes.T @ features
+    right = np.stack([per_statement(votes * feature) for feature in features], axis=1)
     solution = np.linalg.solve(gram, right[:, :, None])[:, :, 0]
     return np.asarray(solution[:, 0])
 
