@@ -386,13 +386,13 @@ ROUTES: dict[str, Resolver] = {
     "opinions.export": _opinion_map,
     "opinions.statement": _opinion_statement,
     "opinion_reuse.reuse_statement": _each(_opinion_statement, "target", ["proposal", "amendment"]),
-    **{
     "api_proposals.OneProposal": _proposal,
     "api_proposals.Support": _proposal,
     "api_discussion.ProposalComments": _proposal,
     "api_polls.OnePoll": _poll,
     "api_polls.Ballot": lambda o, _w: [{"poll_id": o.open_poll.id}] if o.open_poll else None,
     "api_pages.revoke": lambda o, w: [{"token_id": w.token_id}] if o.moderator else None,
+    **{
         f"coalitions.{name}": _position
         for name in (
             "position",

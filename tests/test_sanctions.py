@@ -425,15 +425,15 @@ ACCOUNT = {
     "accounts.sign_in",
     "accounts.forgot_password",
     "accounts.reset_password",
-}
-# Site administrators only, and they cannot be suspended or banned (moderation.services.sanction).
     "api_pages.token_list",
     "api_pages.revoke",
-ADMIN = {
+}
 # The JSON API's writes go through the same services; tests/api/test_write.py refuses each of them to a
 # sanctioned person's token (their own table, since they take a token instead of a form).
 API = {"api_proposals.Proposals", "api_discussion.ConsultationComments", "api_discussion.ProposalComments",
        "api_polls.Ballot"}  # fmt: skip
+# Site administrators only, and they cannot be suspended or banned (moderation.services.sanction).
+ADMIN = {
     "consultations.new",
     "consultations.moderators",
     "consultations.remove_moderator",
