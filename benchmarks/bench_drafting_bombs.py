@@ -22,17 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from civic.deliberation.drafting import crdt  # noqa: E402
-from civic.deliberation.drafting.crdt import write_uint as uint  # noqa: E402
+from civic.deliberation.drafting.sync import protocol  # noqa: E402
+from civic.deliberation.drafting.sync.protocol import write_uint as uint  # noqa: E402
 from tests.scale import harness  # noqa: E402
 
 BOMBS = {
-    "step 1: state vector of 2^29 clients (13 bytes)": crdt.sync_message(
-        crdt.STEP1, uint(2**29) + b"\x01" * 6
+    "step 1: state vector of 2^29 clients (13 bytes)": protocol.sync_message(
+        protocol.STEP1, uint(2**29) + b"\x01" * 6
     ),
-    "update: 2^28 clients (12 bytes)": crdt.update_message(uint(2**28) + b"\x01" * 8),
-    "step 2: update of 2^28 clients": crdt.sync_message(crdt.STEP2, uint(2**28) + b"\x01" * 8),
-    "awareness: 2^29 clients": uint(crdt.AWARENESS) + uint(10) + uint(2**29) + b"\x01" * 6,
+    "update: 2^28 clients (12 bytes)": protocol.update_message(uint(2**28) + b"\x01" * 8),
+    "step 2: update of 2^28 clients": protocol.sync_message(protocol.STEP2, uint(2**28) + b"\x01" * 8),
+    "awareness: 2^29 clients": uint(protocol.AWARENESS) + uint(10) + uint(2**29) + b"\x01" * 6,
 }
 
 
@@ -76,7 +76,7 @@ def measure(server: harness.Server, setup: harness.Setup, kind: str, message: by
     editor.connect(server.url).join()
     watcher = harness.Editor(setup.document_id, harness.sign_in(server.url, setup.emails[1]))
     watcher.connect(server.url).join()
-    presence = crdt.encode_awareness([crdt.AwarenessEntry(99, 1, {"cursor": None})])
+    presence = protocol.encode_awareness([protocol.AwarenessEntry(99, 1, {"cursor": None})])
     before = peak_kb(server.pid)
     for sender, name in ((guest, "guest"), (editor, "editor")):
         waits: list[float] = []

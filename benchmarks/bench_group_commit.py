@@ -32,14 +32,14 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 patch_psycopg()
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from civic.deliberation.drafting import services  # noqa: E402
+from civic.deliberation.drafting.log import group_commit  # noqa: E402
 from civic.extensions import db  # noqa: E402
 from civic.timestamps import utcnow  # noqa: E402
 from tests.scale import harness  # noqa: E402
 
 
 def timed(
-    committer: services._GroupCommit, mode: str, rows: int, batches: int, document_id: int
+    committer: group_commit.GroupCommit, mode: str, rows: int, batches: int, document_id: int
 ) -> tuple[float, float]:
     """Microseconds of process CPU and of wall time per batch."""
     statement = committer.statement()
@@ -48,7 +48,7 @@ def timed(
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(batches):
-            batch = services._Batch()
+            batch = group_commit._Batch()
             batch.rows = [
                 {"document_id": document_id, "data": b"\x00\x00", "user_id": None, "created_at": utcnow()}
                 for _ in range(rows)
@@ -69,7 +69,7 @@ def main() -> None:
         harness.create_schema(app)
         document_id = harness.prepare(app, 1, "x\n").document_id
         with app.app_context():
-            committer = services._GroupCommit(app)
+            committer = group_commit.GroupCommit(app)
             for rows in (int(r) for r in args.rows.split(",")):
                 best: dict[str, tuple[float, float]] = {}
                 for _ in range(3):

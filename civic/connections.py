@@ -6,6 +6,10 @@ connection carrying one of them, whichever process serves it. Which connections 
 Redis when the site has REDIS_URL (several processes), in this process's memory otherwise; the
 disconnect itself goes through python-socketio's public `Server.disconnect`, which its message queue
 carries to the process that holds the connection.
+
+Connections of other kinds (co-drafting's WebSockets) are tagged with `tags()` in the request that
+opens them, `register`ed once open and `unregister`ed when closed; they are named "kind|id", and the
+closer their package added for the kind closes them (on every process: that is the closer's part).
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from civic.extensions import socketio
 # () -> a tag for the connection being opened (in its request context), or None.
 Tagger = Callable[[], str | None]
 TAGGERS: list[Tagger] = []
+# ids of connections of one kind -> None: closes them wherever they are.
+Closer = Callable[[list[str]], None]
+CLOSERS: dict[str, Closer] = {}
 # A tag outlives the connections it names only this long in Redis (the longest sign-in is shorter).
 TAG_SECONDS = 60 * 60 * 24 * 31
 
@@ -84,6 +91,11 @@ class _Redis:
         return {m.decode() for m in members}
 
 
+def add_closer(kind: str, closer: Closer) -> None:
+    """Close the connections named "kind|id" with `closer` (their ids, together)."""
+    CLOSERS[kind] = closer
+
+
 def _store() -> _Memory | _Redis:
     store: _Memory | _Redis = current_app.extensions["civic_connections"]
     return store
@@ -93,8 +105,23 @@ def _member(sid: str, namespace: str) -> str:
     return f"{namespace}|{sid}"
 
 
-def _tags() -> list[str]:
+def tags() -> list[str]:
+    """The tags of the connection being opened (in the request that opens it)."""
     return [tag for tag in (tagger() for tagger in TAGGERS) if tag]
+
+
+def register(member: str, tags: Iterable[str]) -> None:
+    """Count an open connection of another kind ("kind|id") under its tags."""
+    store = _store()
+    for tag in tags:
+        store.add(tag, member)
+
+
+def unregister(member: str, tags: Iterable[str]) -> None:
+    """Forget a closed connection of another kind under its tags."""
+    store = _store()
+    for tag in tags:
+        store.remove(tag, member)
 
 
 class Namespace(flask_socketio.Namespace):
@@ -109,33 +136,35 @@ class Namespace(flask_socketio.Namespace):
 
     def on_connect(self, *_args: Any) -> None:
         member = _member(str(request.sid), self.namespace)  # type: ignore[attr-defined]
-        tags = _tags()
-        if not tags:
+        found = tags()
+        if not found:
             return
         with self._tagged_lock:
-            self._tagged[member] = tags
-        store = _store()
-        for tag in tags:
-            store.add(tag, member)
+            self._tagged[member] = found
+        register(member, found)
 
     def on_disconnect(self, *_args: Any) -> None:
         member = _member(str(request.sid), self.namespace)  # type: ignore[attr-defined]
         with self._tagged_lock:
-            tags = self._tagged.pop(member, [])
-        store = _store()
-        for tag in tags:
-            store.remove(tag, member)
+            found = self._tagged.pop(member, [])
+        unregister(member, found)
 
 
 def close_tagged(tags: Iterable[str]) -> int:
     """Disconnect every live connection carrying one of these tags, on any process; return how many."""
     store = _store()
     closed = 0
+    others: dict[str, list[str]] = {}
     for tag in tags:
         for member in store.take(tag):
-            namespace, _sep, sid = member.partition("|")
-            socketio.server.disconnect(sid, namespace=namespace)
+            kind, _sep, ident = member.partition("|")
+            if kind in CLOSERS:
+                others.setdefault(kind, []).append(ident)
+            else:
+                socketio.server.disconnect(ident, namespace=kind)
             closed += 1
+    for kind, idents in others.items():
+        CLOSERS[kind](idents)
     return closed
 
 

@@ -10,11 +10,6 @@ from flask import Flask
 from civic.extensions import socketio
 
 
-class Compressible(bytes):
-    """Bytes worth deflating on their way to a browser that agreed to it (a document's sync): a served
-    WebSocket deflates nothing else (civic/realtime_frames.py)."""
-
-
 def room(kind: str, ident: int | str) -> str:
     """Return the Socket.IO room for one object, e.g. room("consultation", 3) -> "consultation:3"."""
     return f"{kind}:{ident}"
@@ -43,23 +38,6 @@ def publish(event: str, data: dict[str, Any], to: str, namespace: str = "/") -> 
     socketio.emit(event, data, to=to, namespace=namespace)
 
 
-def publish_args(
-    event: str,
-    args: tuple[Any, ...],
-    to: str,
-    namespace: str = "/",
-    skip_sid: str | None = None,
-    local_only: bool = False,
-) -> None:
-    """Send an event with positional (possibly binary) arguments to a room, leaving out `skip_sid`.
-
-    `local_only`: to this process's connections only, not through the Redis queue (a connection this
-    process serves; or a room whose other processes are told some other way).
-    """
-    # A tuple is how python-socketio sends several arguments.
-    socketio.emit(event, args, to=to, namespace=namespace, skip_sid=skip_sid, ignore_queue=local_only)
-
-
 def init_app(app: Flask) -> None:
     # With REDIS_URL every process relays events through Redis, so a client connected to one process
     # hears what another published; on this site's channel only (Flask-SocketIO's default is one
@@ -71,7 +49,3 @@ def init_app(app: Flask) -> None:
         channel=site_channel(app, "socketio"),
         manage_session=False,
     )
-    if app.config["SOCKETIO_ASYNC_MODE"] == "eventlet":
-        from civic import realtime_frames
-
-        realtime_frames.install(socketio.server)

@@ -24,8 +24,8 @@ from civic.api import tokens
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import services as discussion
 from civic.deliberation.discussion.models import Comment, Thread
-from civic.deliberation.drafting import services as drafting
 from civic.deliberation.drafting.amendments import services as amendments
+from civic.deliberation.drafting.history import versions
 from civic.deliberation.drafting.models import Document
 from civic.deliberation.opinions import services as opinions
 from civic.deliberation.opinions.models import OpinionMap
@@ -109,7 +109,7 @@ def _everything_in(consultation: Consultation, author: User, voter: User, modera
     document.title_fr = document.title_en = f"Document {text}"
     db.session.commit()
     objects.document = document
-    objects.version = drafting.record_version(document, moderator, name="v1").number
+    objects.version = versions.record_version(document, moderator, name="v1").number
     objects.markers.append(text)
     text = _marker("amendment")
     objects.amendment = amendments.propose_amendment(
@@ -363,6 +363,7 @@ ROUTES: dict[str, Resolver] = {
     "drafting.name_version": _document,
     "drafting.version": _version,
     "drafting.restore_version": _version,
+    "drafting_sync.connect": _document,
     "amendments.index": _document,
     "amendments.propose": _document,
     "amendments.show": _amendment_args,
@@ -494,10 +495,10 @@ def _denied(role: str, response: Any, placeholder: bool = False) -> bool:
         return True
     if placeholder and response.status_code == 200:
         return True
-    # Pages behind sign-in send anonymous visitors to the sign-in form, which shows nothing of the object.
     # The API asks anonymous callers for a token before anything else.
     if role == "anonymous" and response.status_code == 401 and response.is_json:
         return True
+    # Pages behind sign-in send anonymous visitors to the sign-in form, which shows nothing of the object.
     return role == "anonymous" and response.status_code == 302 and "/sign-in" in response.headers["Location"]
 
 
@@ -507,8 +508,8 @@ def test_no_role_reaches_protected_content_by_id(app: Flask, role: str) -> None:
     user = world.people[role]
     client = _client(app, user)
     token = csrf_token(client, "/")
-    rules = _rules_with_ids(app)
     api_token = tokens.create(user, "walk", "read-write")[1] if user is not None else None
+    rules = _rules_with_ids(app)
     failures = []
     walked = set()
     for group in world.protected:
@@ -580,7 +581,6 @@ JOINS = {
     "/discussion": lambda o: {"thread": o.thread.id} if o.thread and not o.placeholder else None,
     "/voting": lambda o: {"poll": o.open_poll.id} if o.open_poll else None,
     "/opinions": lambda o: {"map": o.opinion_map.id} if o.opinion_map and not o.placeholder else None,
-    "/drafting": lambda o: {"document": o.document.id} if o.document else None,
     "/coalitions": lambda o: {"position": o.position} if o.position else None,
 }
 
@@ -605,4 +605,25 @@ def test_no_role_joins_the_room_of_protected_content(app: Flask, role: str) -> N
             if answer.get("ok") is not False or any(m in str(answer) for m in group.markers):
                 failures.append(f"{namespace} {payload}: {answer}")
         socket.disconnect(namespace=namespace)
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_opens_the_sync_endpoint_of_protected_content(app: Flask, role: str) -> None:
+    """A co-drafting WebSocket is its document's room: asking for one is refused before any upgrade."""
+    from tests.deliberation.drafting.sync.sockets import Browser
+
+    world = build_world()
+    browser = Browser(app)
+    browser.http = _client(app, world.people[role])
+    failures = []
+    for group in world.protected:
+        members_only = group.consultation.visibility == "registered" and group.consultation.status == "open"
+        if group.document is None or (members_only and role != "anonymous"):
+            continue
+        for slug in (group.consultation.slug, world.other.slug):
+            response = browser.request(group.document, slug=slug)
+            leaked = [m for m in group.markers if m in response.get_data(as_text=True)]
+            if response.status_code not in (403, 404) or browser.socket is not None or leaked:
+                failures.append(f"{slug}/{group.document.id}: {response.status_code} leaked={leaked}")
     assert not failures, failures

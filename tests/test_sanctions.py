@@ -28,8 +28,10 @@ from civic.coalitions.models import Position
 from civic.consultations.models import Consultation, Phase
 from civic.deliberation.discussion import services as discussion
 from civic.deliberation.discussion.models import Comment
-from civic.deliberation.drafting import services as drafting
+from civic.deliberation.drafting import merge
 from civic.deliberation.drafting.amendments import services as amendments
+from civic.deliberation.drafting.history import versions
+from civic.deliberation.drafting.log import rows as log_rows
 from civic.deliberation.drafting.models import Document
 from civic.deliberation.opinions import services as opinions
 from civic.deliberation.opinions.models import OpinionMap
@@ -142,8 +144,8 @@ def build_world() -> World:
     consultation.moderators.extend(people.values())
     db.session.commit()
     document = make_document(consultation, boss, TEXT, mode="open", editors=[other])
-    drafting.record_version(document, boss, name="v1")
-    drafting.merge_text(boss, document, drafting.text_at(document.id)[1], TEXT + " Après la version 1.")
+    versions.record_version(document, boss, name="v1")
+    merge.merge_text(boss, document, log_rows.text_at(document.id)[1], TEXT + " Après la version 1.")
     suggest = make_document(consultation, boss, TEXT, mode="suggest")
     # Pages start their discussions when first shown: started here, a refused request's page writes nothing.
     for started in (document, suggest):
@@ -307,7 +309,7 @@ WRITES: dict[str, Scenario] = {
     ),
     "drafting.save": lambda w, o: (
         _doc(w),
-        {"text": TEXT + " Ajout.", "base": str(drafting.text_at(w.document.id)[1])},
+        {"text": TEXT + " Ajout.", "base": str(log_rows.text_at(w.document.id)[1])},
     ),
     "drafting.settings": lambda w, o: (
         _doc(w, tail="/settings"),

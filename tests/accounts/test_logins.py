@@ -180,15 +180,32 @@ def test_signing_out_closes_that_sign_in_s_live_connections(app: Flask) -> None:
 
 
 def test_sign_out_everywhere_closes_an_open_co_drafting_connection(app: Flask) -> None:
+    from tests.deliberation.drafting.sync.sockets import Browser
+
     user = make_user()
     document = make_document(drafting_consultation(), text="Un texte")
-    browser, laptop = app.test_client(), app.test_client()
-    sign_in(browser, user.email)
+    editor, laptop = Browser(app, user), app.test_client()
     sign_in(laptop, user.email)
-    editor = _socket(app, browser, "/drafting")
-    assert editor.emit("join", {"document": document.id})["role"] == "editor"
+    assert editor.connect(document)["role"] == "editor"
     post_form(laptop, "/account/sign-out-everywhere", {}, token_from="/account")
+    editor.close()  # waits for the server's end of the connection to finish
+    assert editor.socket is not None and editor.socket.closed.is_set()  # closed by the server
     assert not editor.is_connected()
+
+
+def test_signing_out_closes_that_sign_in_s_co_drafting_connection_only(app: Flask) -> None:
+    from tests.deliberation.drafting.sync.sockets import Browser
+
+    user = make_user()
+    document = make_document(drafting_consultation(), text="Un texte")
+    mine, other = Browser(app, user), Browser(app, user)
+    mine.connect(document)
+    other.connect(document)
+    post_form(mine.http, "/sign-out", {}, token_from="/")
+    mine.close()
+    assert mine.socket is not None and mine.socket.closed.is_set()
+    assert other.is_connected()  # another sign-in of the same person
+    other.close()
 
 
 def test_a_password_reset_closes_the_live_connections(app: Flask) -> None:

@@ -278,20 +278,20 @@ def test_edits_made_offline_merge_on_reconnect(new_context: Any, document_path: 
     def through(route: Any) -> None:
         server_side = route.connect_to_server()
         if line["cut"]:
-            # Refused as by a lost network: the attempt fails (an error, then the close) and Socket.IO
-            # tries again after its back-off. A bare route.close() would only close the page's side:
-            # Socket.IO would then wait for its 20 s connect timeout, longer than this test waits.
+            # Refused as by a lost network: the attempt fails (an error, then the close) and the
+            # provider tries again after its back-off. A bare route.close() would only close the page's
+            # side, which would then wait on a connection that never opens.
             server_side.close()
             return
         line["open"].append((route, server_side))
 
-    context.route_web_socket(re.compile(r"/socket\.io/"), through)
+    context.route_web_socket(re.compile(r"/documents/[0-9]+/sync"), through)
     offline = context.new_page()
     sign_in(offline)
     switch_language(offline, "fr")  # the account keeps the language another test chose
     _open_editor(offline, document_path)
     line["cut"] = True
-    context.set_offline(True)  # no long-polling either
+    context.set_offline(True)
     for page_side, server_side in line["open"]:
         server_side.close()
         page_side.close()

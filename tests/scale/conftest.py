@@ -43,7 +43,9 @@ class Cluster:
 
     def editor(self, setup: harness.Setup, person: int, server: harness.Server) -> harness.Editor:
         """Person `person` signed in, connected to `server`, joined and synced."""
-        editor = harness.Editor(setup.document_id, harness.sign_in(server.url, setup.emails[person]))
+        editor = harness.Editor(
+            setup.document_id, harness.sign_in(server.url, setup.emails[person]), setup.slug
+        )
         self.editors.append(editor)
         editor.connect(server.url)
         assert editor.join()["role"] == "editor"

@@ -2,9 +2,9 @@
 
 A `Server` is `python app.py` (eventlet) in its own process, on PostgreSQL, with Redis when several run.
 `prepare` builds the data through the app in this process (people, a consultation in its co-drafting
-phase, an open document). An `Editor` is what a browser tab does, over a real Socket.IO connection: it
-signs in over HTTP, joins the document, syncs, types into a pycrdt document and sends each change as
-the protocol says (docs/drafting-protocol.md).
+phase, an open document). An `Editor` is what a browser tab does, over a real WebSocket to the
+document's sync endpoint: it signs in over HTTP, opens the endpoint, syncs, types into a pycrdt
+document and sends each change as the protocol says (docs/drafting-protocol.md).
 """
 
 from __future__ import annotations
@@ -23,15 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import engineio
 import requests
-import socketio
+import simple_websocket
 from pycrdt import Assoc, Doc, Text
 
 from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting.sync import protocol
 
 ROOT = Path(__file__).resolve().parents[2]
-NS = "/drafting"
 PASSWORD = "correct horse battery"  # noqa: S105 - throwaway accounts on a throwaway database
 SECRET = "scale-test-secret-not-for-production"  # noqa: S105 - shared by the processes of one run
 
@@ -47,24 +46,6 @@ def fresh_database(admin_url: str) -> Iterator[str]:
         yield url
     finally:
         database.__exit__()
-
-
-class _InOrderEngine(engineio.Client):
-    """Hand each received frame to Socket.IO on the reading thread, in order.
-
-    python-engineio's client starts a thread per message; a binary event is two frames (the event,
-    then its attachment), and two threads reassembling them race under load (garbled packets).
-    """
-
-    def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
-        if event == "message":
-            kwargs["run_async"] = False
-        return super()._trigger_event(event, *args, **kwargs)
-
-
-class _Client(socketio.Client):
-    def _engineio_client_class(self) -> type[engineio.Client]:
-        return _InOrderEngine
 
 
 def free_port() -> int:
@@ -182,7 +163,7 @@ def create_schema(app: Any) -> None:
 def prepare(app: Any, people: int, text: str = "", tag: str = "", max_editors: int = 150) -> Setup:
     """Create `people` accounts (password PASSWORD), a consultation in its co-drafting phase and an open
     document."""
-    from civic.deliberation.drafting import services
+    from civic.deliberation.drafting import documents
     from civic.extensions import db
     from tests.deliberation.drafting.factories import drafting_consultation
     from tests.factories import PASSWORD as ACCOUNTS_PASSWORD
@@ -193,7 +174,7 @@ def prepare(app: Any, people: int, text: str = "", tag: str = "", max_editors: i
     with app.app_context():
         moderator = make_user(f"mod-{tag}@example.org", "Modératrice")
         consultation = drafting_consultation(moderators=[moderator])
-        document = services.create_document(moderator, consultation, "Manifeste", "Manifesto", text)
+        document = documents.create_document(moderator, consultation, "Manifeste", "Manifesto", text)
         document.max_editors = max_editors
         db.session.commit()
         emails = []
@@ -205,12 +186,12 @@ def prepare(app: Any, people: int, text: str = "", tag: str = "", max_editors: i
 
 def stored_text(app: Any, document_id: int) -> str:
     """The document's text as the database holds it (every committed row)."""
-    from civic.deliberation.drafting import services
+    from civic.deliberation.drafting.log import rows
     from civic.extensions import db
 
     with app.app_context():
         try:
-            return services.text_at(document_id)[0]
+            return rows.text_at(document_id)[0]
         finally:
             db.session.remove()
 
@@ -238,7 +219,7 @@ def browser_session(base_url: str, email: str, password: str = PASSWORD) -> requ
 
 
 def sign_in(base_url: str, email: str, password: str = PASSWORD) -> str:
-    """Sign in over HTTP like a browser; return the Cookie header for the Socket.IO connection."""
+    """Sign in over HTTP like a browser; return the Cookie header for the WebSocket."""
     http = browser_session(base_url, email, password)
     return "; ".join(f"{name}={value}" for name, value in http.cookies.items())
 
@@ -265,12 +246,12 @@ def take_message(doc: Doc, lock: Any, data: bytes) -> tuple[str, bytes, bytes | 
     Returns its kind, its payload and, for the server's own step 1, the step 2 to send back (what the
     server lacks: offline edits). Updates and step 2 are applied; awareness is left out.
     """
-    message = crdt.parse_message(data)
+    message = protocol.parse_message(data)
     if message.kind == "awareness":
         return message.kind, message.payload, None
     with lock:
         if message.kind == "step1":
-            return message.kind, message.payload, crdt.step2(doc, message.payload)
+            return message.kind, message.payload, protocol.step2(doc, message.payload)
         doc.apply_update(message.payload)
     return message.kind, message.payload, None
 
@@ -306,9 +287,14 @@ class Edit:
     answer: dict[str, Any] | None = None
 
 
+# A step 2 carrying nothing: always answered ("saved" once the messages before it are handled), for
+# an editor (an empty update is stored as nothing) as for a reader (ignored).
+PROBE = protocol.sync_message(protocol.STEP2, crdt.EMPTY_UPDATE)
+
+
 @dataclass
 class Editor:
-    """A browser tab on the document: Socket.IO connection, pycrdt document, sync, typing, acks.
+    """A browser tab on the document: WebSocket, pycrdt document, sync, typing, answers.
 
     `on_update(update, received_at)` is called (on the connection's thread) for every update applied
     from the server. All changes to the pycrdt document happen under `lock`.
@@ -316,93 +302,142 @@ class Editor:
 
     document_id: int
     cookie: str
+    slug: str
     client_id: int | None = None
     on_update: Callable[[bytes, float], None] | None = None
     doc: Doc = field(init=False)
     text: Text = field(init=False)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    sio: socketio.Client = field(init=False)
+    ws: Any = None
     role: str | None = None
+    welcome: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
-    modes: list[dict[str, Any]] = field(default_factory=list)  # `mode` events heard
+    modes: list[dict[str, Any]] = field(default_factory=list)  # changes of mode heard
+    roles: list[str] = field(default_factory=list)  # changes of role heard
     edits: list[Edit] = field(default_factory=list)
     synced: threading.Event = field(default_factory=threading.Event)
+    _waiting: list[Any] = field(default_factory=list)  # answers awaited, in order (Edit or a list)
+    _welcomed: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.doc = Doc(client_id=self.client_id, allow_multithreading=True)
         self.text = self.doc.get(crdt.BODY, type=Text)
-        self.sio = self._socket()
-
-    def _socket(self) -> socketio.Client:
-        sio = _Client(reconnection=False)
-        sio.on("y", self._on_y, namespace=NS)
-        sio.on("error", self._on_error, namespace=NS)
-        sio.on("mode", self.modes.append, namespace=NS)
-        return sio
 
     # ---- connection ----------------------------------------------------------------------------------
 
     def connect(self, base_url: str, timeout: float = 20.0) -> Editor:
-        """Connect (a fresh socket each time: after a drop the tab reconnects, maybe to another server)."""
-        if self.sio.connected:
-            self.sio.disconnect()
-        self.sio = self._socket()
+        """Open the sync endpoint (a fresh socket each time: after a drop the tab reconnects, maybe to
+        another server)."""
+        self.disconnect()
         self.synced.clear()
-        self.sio.connect(
-            base_url,
-            headers={"Cookie": self.cookie},
-            namespaces=[NS],
-            transports=["websocket"],
-            wait_timeout=timeout,
+        self._welcomed.clear()
+        self._waiting = []
+        url = (
+            base_url.replace("http://", "ws://", 1)
+            + f"/c/{self.slug}/documents/{self.document_id}/sync?civic=1"
         )
+        self.ws = simple_websocket.Client.connect(
+            url, headers={"Cookie": self.cookie} if self.cookie else None
+        )
+        threading.Thread(target=self._read, args=(self.ws,), daemon=True).start()
+        if not self._welcomed.wait(timeout):
+            raise TimeoutError("no welcome from the server")
         return self
 
     def join(self, timeout: float = 20.0) -> dict[str, Any]:
-        """Join, then send step 1; wait until the server's step 2 has been applied."""
-        answer: dict[str, Any] = self.sio.call(
-            "join", {"document": self.document_id}, namespace=NS, timeout=timeout
-        )
-        if not answer.get("ok"):
-            raise RuntimeError(f"join refused: {answer}")
-        self.role = answer["role"]
+        """Send step 1; wait until the server's step 2 has been applied; return the welcome."""
         with self.lock:
-            step1 = crdt.step1(self.doc)
+            step1 = protocol.step1(self.doc)
         self.send(step1)
         if not self.synced.wait(timeout):
             raise TimeoutError("no step 2 from the server")
-        return answer
+        return self.welcome
 
     def disconnect(self) -> None:
-        if self.sio.connected:
-            self.sio.disconnect()
+        if self.ws is not None and self.ws.connected:
+            self.ws.close()
 
     @property
     def connected(self) -> bool:
-        return bool(self.sio.connected)
+        return self.ws is not None and bool(self.ws.connected)
 
     # ---- messages ------------------------------------------------------------------------------------
 
-    def send(self, message: Any, edit: Edit | None = None) -> None:
-        def answered(*args: Any) -> None:
-            if edit is not None:
-                edit.answer = args[0] if args else None
+    def send(self, message: bytes, edit: Edit | None = None) -> None:
+        """Send a message; a step 2 or an update gets its answer into `edit` (or is counted anyway)."""
+        with self.lock:
+            if protocol.answered(message):
+                self._waiting.append(edit if edit is not None else [])
+            self.ws.send(message)
 
-        self.sio.emit("y", (self.document_id, message), namespace=NS, callback=answered)
+    def call(self, message: bytes, timeout: float = 30.0) -> dict[str, Any]:
+        """Send a message and wait until it is handled: {"ok": True}, or the refusal {"ok": False,
+        "error", "code"}. A message the server does not answer is followed by PROBE, which it does."""
+        answer: list[dict[str, Any]] = []
+        done = threading.Event()
+        with self.lock:
+            probe = not protocol.answered(message)
+            self._waiting.append((answer, done, probe, len(self.errors)))
+            self.ws.send(message)
+            if probe:
+                self.ws.send(PROBE)
+        if not done.wait(timeout):
+            raise TimeoutError("no answer from the server")
+        return answer[0]
 
-    def _on_error(self, *args: Any) -> None:
-        self.errors.append(args[1] if len(args) > 1 else {"args": args})
+    def _answered(self, civic: dict[str, Any]) -> None:
+        with self.lock:
+            waiting = self._waiting.pop(0) if self._waiting else None
+        ok = {"ok": True} if civic["type"] == "saved" else {
+            "ok": False, "error": civic["message"], "code": civic["code"],
+        }  # fmt: skip
+        if isinstance(waiting, Edit):
+            waiting.answer = ok
+        elif isinstance(waiting, tuple):
+            answer, done, probe, errors_before = waiting
+            refusals = self.errors[errors_before:]
+            if probe and refusals:  # the message before the probe was refused
+                ok = {"ok": False, "error": refusals[0]["message"], "code": refusals[0]["code"]}
+            answer.append(ok)
+            done.set()
 
-    def _on_y(self, document_id: int, data: bytes) -> None:
-        received_at = time.time()
-        if document_id != self.document_id:
-            return
-        kind, payload, answer = take_message(self.doc, self.lock, data)
-        if answer is not None:
-            self.send(answer)
-        elif kind == "step2":
-            self.synced.set()
-        elif kind == "update" and self.on_update is not None:
-            self.on_update(payload, received_at)
+    def _read(self, ws: Any) -> None:
+        while True:
+            try:
+                data = ws.receive()
+            except simple_websocket.ConnectionClosed:
+                return
+            if data is None:
+                continue
+            received_at = time.time()
+            civic = protocol.read_civic(data) if isinstance(data, bytes) else None
+            if civic is not None:
+                self._civic(civic)
+                continue
+            kind, payload, answer = take_message(self.doc, self.lock, data)
+            if answer is not None:
+                self.send(answer)
+            elif kind == "step2":
+                self.synced.set()
+            elif kind == "update" and self.on_update is not None:
+                self.on_update(payload, received_at)
+
+    def _civic(self, civic: dict[str, Any]) -> None:
+        kind = civic["type"]
+        if kind == "welcome":
+            self.welcome, self.role = civic, civic["role"]
+            self._welcomed.set()
+        elif kind == "saved" or (kind == "error" and civic.get("answers")):
+            if kind == "error":
+                self.errors.append({"code": civic["code"], "message": civic["message"]})
+            self._answered(civic)
+        elif kind == "error":
+            self.errors.append({"code": civic["code"], "message": civic["message"]})
+        elif kind == "mode":
+            self.modes.append(civic)
+        elif kind == "role":
+            self.role = civic["role"]
+            self.roles.append(civic["role"])
 
     # ---- typing --------------------------------------------------------------------------------------
 
@@ -427,7 +462,7 @@ class Editor:
         edit = Edit(piece, time.time())
         self.edits.append(edit)
         if send:
-            self.send(crdt.update_message(update), edit)
+            self.send(protocol.update_message(update), edit)
         return edit
 
     def content(self) -> str:

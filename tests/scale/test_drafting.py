@@ -1,5 +1,6 @@
 """Co-drafting over two real server processes with Redis and PostgreSQL: convergence, a process killed
-while people type, offline edits, bad input. Clients are real Socket.IO connections (tests/scale/harness.py).
+while people type, offline edits, bad input. Clients are real WebSockets to the sync endpoint
+(tests/scale/harness.py).
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ import threading
 import time
 
 import pytest
-import socketio
+import simple_websocket
 
-from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting.sync import protocol
 from tests.scale import harness
 from tests.scale.conftest import Cluster, eventually
 
@@ -32,7 +33,7 @@ def _type(editor: harness.Editor, line: int, token: str) -> harness.Edit:
     if editor.connected:
         try:
             return editor.insert_at_end_of(f"[{line}]", token)
-        except socketio.exceptions.SocketIOError:  # the connection dropped in between
+        except simple_websocket.ConnectionClosed:  # the connection dropped in between
             return editor.edits[-1]
     edit = editor.insert_at_end_of(f"[{line}]", token, send=False)
     edit.sent_at = 0.0
@@ -130,21 +131,17 @@ def test_bad_input_gets_an_error_and_leaves_the_others_unaffected(cluster: Clust
     rows = cluster.rows(setup)
 
     answers = [
-        attacker.sio.call("y", (setup.document_id, os.urandom(64)), namespace=harness.NS, timeout=10),
-        attacker.sio.call("y", (setup.document_id, b"\x00\x02\x20abc"), namespace=harness.NS, timeout=10),
+        attacker.call(b"\xff" + os.urandom(63), timeout=10),  # (no message type starts with 255)
+        attacker.call(b"\x00\x02\x20abc", timeout=10),
     ]
     huge = attacker.change(lambda text: text.insert(0, "x" * 300_000))
-    answers.append(
-        attacker.sio.call(
-            "y", (setup.document_id, crdt.update_message(huge)), namespace=harness.NS, timeout=10
-        )
-    )
+    answers.append(attacker.call(protocol.update_message(huge), timeout=10))
     assert [a.get("code") for a in answers] == ["malformed", "malformed", "too-large"]
-    eventually(lambda: len(attacker.errors) == 3, what="three error events")
+    eventually(lambda: len(attacker.errors) == 3, what="three errors")
     assert [e["code"] for e in attacker.errors] == ["malformed", "malformed", "too-large"]
 
-    # Above engine.io's frame limit (1 MB) the server does not read the frame: it closes that connection.
-    attacker.send(crdt.update_message(os.urandom(10 * 1024 * 1024)))
+    # Above the endpoint's frame limit the server does not read the frame: it closes that connection.
+    attacker.send(protocol.update_message(os.urandom(10 * 1024 * 1024)))
     eventually(lambda: not attacker.connected, what="the 10 MB frame to close its connection")
 
     assert cluster.a.alive()

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from civic.deliberation.drafting import crdt
-from civic.deliberation.drafting.crdt import write_uint as uint
+from civic.deliberation.drafting.sync import protocol
+from civic.deliberation.drafting.sync.protocol import write_uint as uint
 from tests.scale import harness
 from tests.scale.conftest import Cluster, eventually
 
@@ -21,10 +21,7 @@ MAX_TEXT = 100_000  # DRAFTING_MAX_TEXT_BYTES of the served processes (the defau
 
 
 def _call(editor: harness.Editor, message: bytes, timeout: float = 30) -> dict[str, Any]:
-    answer: dict[str, Any] = editor.sio.call(
-        "y", (editor.document_id, message), namespace=harness.NS, timeout=timeout
-    )
-    return answer
+    return editor.call(message, timeout)
 
 
 def test_the_size_cap_holds_across_processes(cluster: Cluster) -> None:
@@ -33,18 +30,18 @@ def test_the_size_cap_holds_across_processes(cluster: Cluster) -> None:
     # Each paste fits alone; together they do not. The second comes once the first is acknowledged,
     # to the other process, whose copy of the document saw the first only through the Redis link.
     pasted = first.change(lambda text: text.insert(0, "a" * 60_000))
-    assert _call(first, crdt.update_message(pasted)) == {"ok": True}
-    refused = _call(second, crdt.update_message(second.change(lambda text: text.insert(0, "b" * 60_000))))
+    assert _call(first, protocol.update_message(pasted)) == {"ok": True}
+    refused = _call(second, protocol.update_message(second.change(lambda text: text.insert(0, "b" * 60_000))))
     assert refused["ok"] is False and refused["code"] == "document-full"
     stored = cluster.stored(setup)
     assert len(stored.encode()) <= MAX_TEXT and "b" * 100 not in stored
     # Deleting is always allowed, and then writing again within the cap.
     shorter = first.change(lambda text: text.__delitem__(slice(0, 50_000)))
-    assert _call(first, crdt.update_message(shorter)) == {"ok": True}
+    assert _call(first, protocol.update_message(shorter)) == {"ok": True}
     eventually(lambda: "a" * 60_000 not in second.content(), what="the deletion to reach process b")
-    assert _call(second, crdt.update_message(second.change(lambda text: text.insert(0, "c" * 30_000)))) == {
-        "ok": True
-    }
+    assert _call(
+        second, protocol.update_message(second.change(lambda text: text.insert(0, "c" * 30_000)))
+    ) == {"ok": True}
 
 
 def test_a_join_resends_nothing_the_readers_already_have(cluster: Cluster) -> None:
@@ -75,17 +72,17 @@ def _peak_memory(pid: int) -> int:
 
 
 BOMBS = {
-    "step1": crdt.sync_message(crdt.STEP1, uint(2**29) + b"\x01" * 6),  # the audit's 13 bytes
-    "update": crdt.update_message(uint(2**28) + b"\x01" * 8),
-    "step2": crdt.sync_message(crdt.STEP2, uint(2**28) + b"\x01" * 8),
-    "awareness": uint(crdt.AWARENESS) + uint(10) + uint(2**29) + b"\x01" * 6,
+    "step1": protocol.sync_message(protocol.STEP1, uint(2**29) + b"\x01" * 6),  # the audit's 13 bytes
+    "update": protocol.update_message(uint(2**28) + b"\x01" * 8),
+    "step2": protocol.sync_message(protocol.STEP2, uint(2**28) + b"\x01" * 8),
+    "awareness": uint(protocol.AWARENESS) + uint(10) + uint(2**29) + b"\x01" * 6,
 }
 
 
 def test_messages_declaring_huge_sizes_stall_nobody(cluster: Cluster) -> None:
     setup = cluster.document(3)
     server = cluster.a
-    guest = harness.Editor(setup.document_id, "")
+    guest = harness.Editor(setup.document_id, "", setup.slug)
     cluster.editors.append(guest)
     guest.connect(server.url)
     assert guest.join()["role"] == "viewer"
@@ -95,7 +92,7 @@ def test_messages_declaring_huge_sizes_stall_nobody(cluster: Cluster) -> None:
     # Someone else on the same process keeps asking and timing the answers meanwhile.
     waits: list[float] = []
     stop = threading.Event()
-    presence = crdt.encode_awareness([crdt.AwarenessEntry(99, 1, {"cursor": None})])
+    presence = protocol.encode_awareness([protocol.AwarenessEntry(99, 1, {"cursor": None})])
 
     def watch() -> None:
         while not stop.is_set():

@@ -25,14 +25,14 @@ def _cookie(http: object) -> str:
 def test_signing_out_on_one_process_closes_the_connection_held_by_the_other(cluster: Cluster) -> None:
     setup = cluster.document(2)
     http = harness.browser_session(cluster.a.url, setup.emails[0])
-    mine = harness.Editor(setup.document_id, _cookie(http))
+    mine = harness.Editor(setup.document_id, _cookie(http), setup.slug)
     other_sign_in = cluster.editor(setup, 0, cluster.b)  # the same person, another browser
     cluster.editors.append(mine)
     mine.connect(cluster.b.url)
     assert mine.join()["role"] == "editor"
     _sign_out(http, cluster.a.url)
-    eventually(lambda: not mine.sio.connected, what="process b to close the signed-out connection")
-    assert other_sign_in.sio.connected  # another sign-in of the same person stays
+    eventually(lambda: not mine.connected, what="process b to close the signed-out connection")
+    assert other_sign_in.connected  # another sign-in of the same person stays
 
 
 def test_sign_out_everywhere_closes_connections_on_every_process(cluster: Cluster) -> None:
@@ -41,4 +41,4 @@ def test_sign_out_everywhere_closes_connections_on_every_process(cluster: Cluste
     there = cluster.editor(setup, 0, cluster.b)
     http = harness.browser_session(cluster.b.url, setup.emails[0])
     _sign_out(http, cluster.b.url, "/account/sign-out-everywhere")
-    eventually(lambda: not here.sio.connected and not there.sio.connected, what="both connections closed")
+    eventually(lambda: not here.connected and not there.connected, what="both connections closed")

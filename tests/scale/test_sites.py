@@ -21,7 +21,9 @@ def test_an_event_reaches_the_sites_readers_on_every_process_and_never_another_s
     # Site B has a document with the same id: its readers are in a room of the same name.
     elsewhere_setup = other_site.document(setup.document_id)
     elsewhere = harness.Editor(
-        elsewhere_setup.document_id, harness.sign_in(other_site.server.url, elsewhere_setup.emails[0])
+        elsewhere_setup.document_id,
+        harness.sign_in(other_site.server.url, elsewhere_setup.emails[0]),
+        elsewhere_setup.slug,
     )
     cluster.editors.append(elsewhere)
     elsewhere.connect(other_site.server.url)
@@ -32,10 +34,11 @@ def test_an_event_reaches_the_sites_readers_on_every_process_and_never_another_s
     writer = cluster.editor(setup, 1, cluster.a)
     writer.insert_at_end_of("[1]", " (site A)")
     eventually(lambda: "(site A)" in here.content(), what="site A's edit to reach process b")
-    # Through Flask-SocketIO's queue: a mode change published by process a.
+    # Through the link too: a mode change made on process a.
     harness.change_mode(cluster.a.url, setup, "suggest")
     eventually(lambda: bool(here.modes), what="the mode change to reach site A's reader on process b")
-    assert here.modes == [{"document": setup.document_id, "mode": "suggest"}]
+    assert here.modes == [{"type": "mode", "mode": "suggest"}]
+    eventually(lambda: here.role == "suggester", what="the reader's new role under the new mode")
 
     time.sleep(0.5)  # what was coming has come (both reached process b long ago)
     assert elsewhere.modes == []

@@ -1,15 +1,13 @@
-"""The Yjs side of co-drafting: y-websocket messages read and written, the `body` text, text diffs.
+"""The document's side of Yjs: the `body` text of pycrdt documents, updates checked, text diffs as edits.
 
 Pure functions over bytes and pycrdt documents: no Flask, no database. pycrdt's Text counts offsets in
-UTF-8 bytes, so positions computed on Python strings (code points) are converted before use.
+UTF-8 bytes, so positions computed on Python strings (code points) are converted before use. The
+y-websocket messages that carry updates are read and written in `sync/protocol.py`.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
-from dataclasses import dataclass, field
-from typing import Any
 
 import pycrdt
 from pycrdt import Doc, Text
@@ -20,98 +18,6 @@ from civic.deliberation.drafting.wire import NotText as NotText
 from civic.deliberation.drafting.wire import ProtocolError as ProtocolError
 
 EMPTY_UPDATE = b"\x00\x00"
-
-SYNC, AWARENESS = 0, 1
-STEP1, STEP2, UPDATE = 0, 1, 2
-KINDS = {STEP1: "step1", STEP2: "step2", UPDATE: "update"}
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One y-websocket message: kind is step1, step2, update or awareness; payload its inner bytes."""
-
-    kind: str
-    payload: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class AwarenessEntry:
-    """One client's presence: its Yjs client id, clock and state (None when it left)."""
-
-    client_id: int
-    clock: int
-    state: dict[str, Any] | None
-
-
-@dataclass
-class Gathered:
-    """Updates and presence gathered for one message: the updates merged, the newest state per client."""
-
-    updates: list[bytes] = field(default_factory=list)
-    awareness: dict[int, AwarenessEntry] = field(default_factory=dict)
-    # The ids of the stored rows the updates are (None: some update came without them).
-    rows: list[int] | None = field(default_factory=list)
-
-    def add(
-        self,
-        update: bytes | None = None,
-        entries: list[AwarenessEntry] | None = None,
-        rows: list[int] | None = None,
-    ) -> None:
-        if update is not None:
-            self.updates.append(update)
-            if rows and self.rows is not None:
-                self.rows.extend(rows)
-            else:
-                self.rows = None
-        for entry in entries or []:
-            known = self.awareness.get(entry.client_id)
-            if known is None or known.clock <= entry.clock:
-                self.awareness[entry.client_id] = entry
-
-    def merged(self) -> bytes | None:
-        """The updates as one (None: there are none)."""
-        if not self.updates:
-            return None
-        return self.updates[0] if len(self.updates) == 1 else pycrdt.merge_updates(*self.updates)
-
-
-def write_uint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _write_bytes(payload: bytes) -> bytes:
-    return write_uint(len(payload)) + payload
-
-
-def parse_message(data: bytes) -> Message:
-    """Read one whole y-websocket message; raise ProtocolError on anything else (extra bytes too).
-
-    Only the framing (and an awareness update, read here in Python) is checked: a state vector or an
-    update inside is checked by the one who hands it to pycrdt (step2, check_update).
-    """
-    if not isinstance(data, bytes | bytearray):
-        raise ProtocolError("not bytes")
-    reader = wire.Reader(bytes(data))
-    kind = reader.uint()
-    if kind == SYNC:
-        sub = reader.uint()
-        if sub not in KINDS:
-            raise ProtocolError("unknown sync message")
-        message = Message(KINDS[sub], reader.buffer())
-    elif kind == AWARENESS:
-        payload = reader.buffer()
-        parse_awareness(payload)
-        message = Message("awareness", payload)
-    else:
-        raise ProtocolError("unknown message type")
-    reader.finish()
-    return message
 
 
 def check_update(update: bytes, foreign: wire.Ranges | None = None) -> wire.Update:
@@ -131,65 +37,14 @@ def check_update(update: bytes, foreign: wire.Ranges | None = None) -> wire.Upda
     return checked
 
 
-def parse_awareness(payload: bytes) -> list[AwarenessEntry]:
-    """Read an awareness update: count, then (client id, clock, JSON state) per client."""
-    reader = wire.Reader(payload)
-    entries = []
-    for _ in range(reader.count(3)):  # a client id, a clock and a state's length, a byte each at least
-        client_id = reader.uint()
-        clock = reader.uint()
-        raw = reader.buffer()
-        try:
-            state = json.loads(raw.decode("utf-8")) if raw else None
-        except (UnicodeDecodeError, ValueError, RecursionError) as error:
-            raise ProtocolError("malformed awareness state") from error
-        if state is not None and not isinstance(state, dict):
-            raise ProtocolError("awareness state is not an object")
-        entries.append(AwarenessEntry(client_id, clock, state))
-    reader.finish()
-    return entries
-
-
-def encode_awareness(entries: list[AwarenessEntry]) -> bytes:
-    """Write an awareness message (type 1) carrying these entries."""
-    body = bytearray(write_uint(len(entries)))
-    for entry in entries:
-        state = json.dumps(entry.state, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        body += write_uint(entry.client_id) + write_uint(entry.clock) + _write_bytes(state)
-    return write_uint(AWARENESS) + _write_bytes(bytes(body))
-
-
-def sync_message(sub: int, payload: bytes) -> bytes:
-    return write_uint(SYNC) + write_uint(sub) + _write_bytes(payload)
-
-
-def step1(doc: Doc) -> bytes:
-    """The server's own step 1: its state vector, so the client sends what the server lacks."""
-    return sync_message(STEP1, doc.get_state())
-
-
 def check_state_vector(state_vector: bytes) -> None:
     """Raise ProtocolError unless the bytes are a state vector whose counts its bytes carry."""
     wire.read_state_vector(state_vector)
 
 
-def step2(doc: Doc, state_vector: bytes) -> bytes:
-    """Answer a step 1: everything the asker lacks. Raise ProtocolError on a malformed state vector
-    (read in Python first: pycrdt would reserve memory for the clients it declares)."""
-    check_state_vector(state_vector)
-    try:
-        return sync_message(STEP2, doc.get_update(state_vector))
-    except (ValueError, RuntimeError) as error:
-        raise ProtocolError("malformed state vector") from error
-
-
 def foreign_ranges(doc: Doc) -> wire.Ranges:
     """The ids of the document's items outside its text (written before updates were checked)."""
     return wire.foreign_ranges(doc.get_update())
-
-
-def update_message(update: bytes) -> bytes:
-    return sync_message(UPDATE, update)
 
 
 def body(doc: Doc) -> Text:

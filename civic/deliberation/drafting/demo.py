@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
-from civic.deliberation.drafting import crdt, services
+from civic.deliberation.drafting import crdt, documents
+from civic.deliberation.drafting.history import versions as history
+from civic.deliberation.drafting.log import rows
 from civic.deliberation.drafting.models import Document, DocumentUpdate, DocumentVersion
 from civic.extensions import db
 from civic.timestamps import utcnow
@@ -122,7 +124,7 @@ NAMED = "Texte soumis à la discussion"
 
 def _store(document: Document, author: User, text: str, at: datetime) -> None:
     """Turn the document's text into `text` with one update by `author`, dated `at`."""
-    doc, _last = services.rebuild(document.id)
+    doc, _last = rows.rebuild(document.id)
     update = crdt.rewrite(doc, text)
     db.session.add(DocumentUpdate(document_id=document.id, data=update, user_id=author.id, created_at=at))
     db.session.commit()
@@ -131,7 +133,7 @@ def _store(document: Document, author: User, text: str, at: datetime) -> None:
 def load(consultation: Consultation, users: dict[str, User]) -> str:
     """Create the manifesto in the demo consultation, with three bursts of writing; return a summary."""
     moderator = users[MODERATOR]
-    document = services.create_document(
+    document = documents.create_document(
         moderator, consultation, TITLE_FR, TITLE_EN, START, mode=Document.OPEN
     )
     now = utcnow().replace(microsecond=0)
@@ -149,7 +151,7 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
             text = text.replace(old, new, 1)
             _store(document, users[email], text, at)
             at += quiet
-    services.record_quiet_bursts(document)
+    history.record_quiet_bursts(document)
     versions = list(
         db.session.scalars(
             select(DocumentVersion)
@@ -163,5 +165,5 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
         if last is not None:
             version.created_at = last.created_at + timedelta(minutes=2)
     db.session.commit()
-    services.name_version(moderator, document, NAMED)
+    history.name_version(moderator, document, NAMED)
     return f"the manifesto (a document with {len(versions) + 1} versions)"

@@ -14,6 +14,8 @@ from civic.consultations.models import Consultation
 from civic.extensions import db
 from civic.timestamps import UTCDateTime, utcnow
 
+TITLE_MAX = 200  # characters of a title or of a version's name
+
 
 class Document(db.Model):  # type: ignore[name-defined]
     """A text many people write together; its content lives in the update log, not in this row."""
@@ -30,8 +32,8 @@ class Document(db.Model):  # type: ignore[name-defined]
     consultation_id: Mapped[int] = mapped_column(
         ForeignKey("consultations.id", ondelete="CASCADE", name="fk_documents_consultation_id"), index=True
     )
-    title_fr: Mapped[str] = mapped_column(String(200), default="")
-    title_en: Mapped[str] = mapped_column(String(200), default="")
+    title_fr: Mapped[str] = mapped_column(String(TITLE_MAX), default="")
+    title_en: Mapped[str] = mapped_column(String(TITLE_MAX), default="")
     mode: Mapped[str] = mapped_column(String(10), default=OPEN)
     max_editors: Mapped[int] = mapped_column(Integer, default=150)
     created_by_id: Mapped[int | None] = mapped_column(
@@ -113,7 +115,7 @@ class DocumentVersion(db.Model):  # type: ignore[name-defined]
     )
     number: Mapped[int] = mapped_column(Integer)
     upto_update_id: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(TITLE_MAX), default="")
     text: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL", name="fk_document_versions_created_by_id")

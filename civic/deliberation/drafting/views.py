@@ -16,7 +16,7 @@ from civic.consultations import services as consultations
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import queries as discussion_queries
 from civic.deliberation.discussion import services as discussion
-from civic.deliberation.drafting import diff, permissions, queries, services
+from civic.deliberation.drafting import diff, documents, editors, merge, modes, permissions, queries, restore
 from civic.deliberation.drafting.amendments import queries as amendment_queries
 from civic.deliberation.drafting.editor_texts import editor_texts
 from civic.deliberation.drafting.forms import (
@@ -28,7 +28,10 @@ from civic.deliberation.drafting.forms import (
     SettingsForm,
     VersionForm,
 )
+from civic.deliberation.drafting.history import authorship, versions
+from civic.deliberation.drafting.log import rows as log_rows
 from civic.deliberation.drafting.models import Document
+from civic.deliberation.drafting.sync.workspace import workspace
 from civic.errors import CivicError, Forbidden, Invalid
 from civic.text import render_markdown
 
@@ -37,7 +40,7 @@ bp = Blueprint("drafting", __name__, url_prefix="/c/<slug>/documents")
 
 def _load(slug: str, document_id: int) -> tuple[Consultation, Document]:
     consultation = consultations.get_consultation(slug, current_participant())
-    return consultation, services.get_document(consultation, document_id, current_participant())
+    return consultation, documents.get_document(consultation, document_id, current_participant())
 
 
 @bp.route("")
@@ -64,7 +67,7 @@ def new(slug: str) -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
-            document = services.create_document(
+            document = documents.create_document(
                 user,
                 consultation,
                 form.title_fr.data or "",
@@ -93,8 +96,8 @@ def _show(
 ) -> ResponseReturnValue:
     """Render the document page; failed forms come back with what was typed and their errors."""
     user = current_participant()
-    text, base = services.current_text(document)
-    role = services.role_of(user, document)
+    text, base = log_rows.current_text(document.id)
+    role = modes.role_of(user, document)
     if draft is None:
         draft = DraftForm(formdata=None, data={"text": text, "base": str(base)})
     manage = permissions.can_manage_documents(user, consultation)
@@ -108,8 +111,8 @@ def _show(
         document=document,
         rendered=render_markdown(text),
         role=role,
-        me=services.person(user),
-        people=services.people_here(document),
+        me=modes.person(user),
+        people=workspace().presence.people(document.id),
         draft=draft,
         settings=settings,
         editor_form=editor or EditorForm(formdata=None),
@@ -140,10 +143,8 @@ def save(slug: str, document_id: int) -> ResponseReturnValue:
     base = inputs.as_id(form.base.data) if form.base.data != "0" else 0
     try:
         if base is None:
-            raise services.StaleBase(
-                _("This form does not match this document. Copy your text, reload the page and try again.")
-            )
-        row = services.merge_text(current_participant(), document, base, form.text.data or "")
+            raise merge.stale_base()
+        row = merge.merge_text(current_participant(), document, base, form.text.data or "")
     except CivicError as error:
         form.text.errors = [*form.text.errors, error.message]
         return _show(consultation, document, draft=form, status=error.status)
@@ -160,7 +161,7 @@ def settings(slug: str, document_id: int) -> ResponseReturnValue:
     form = SettingsForm()
     if form.validate_on_submit():
         try:
-            services.update_document(
+            documents.update_document(
                 current_participant(),
                 document,
                 form.title_fr.data or "",
@@ -185,7 +186,7 @@ def add_editor(slug: str, document_id: int) -> ResponseReturnValue:
     form = EditorForm()
     if form.validate_on_submit():
         try:
-            added = services.add_editor(current_participant(), document, form.email.data)
+            added = editors.add_editor(current_participant(), document, form.email.data)
         except CivicError as error:
             form.email.errors = [*form.email.errors, error.message]
             return _show(consultation, document, editor=form, status=error.status)
@@ -198,7 +199,7 @@ def add_editor(slug: str, document_id: int) -> ResponseReturnValue:
 @login_required
 def remove_editor(slug: str, document_id: int, user_id: int) -> ResponseReturnValue:
     _consultation, document = _load(slug, document_id)
-    services.remove_editor(current_participant(), document, user_id)
+    editors.remove_editor(current_participant(), document, user_id)
     flash(_("The co-author has been removed."), "success")
     return redirect(url_for("drafting.show", slug=slug, document_id=document.id, _anchor="settings"))
 
@@ -235,7 +236,7 @@ def _history_page(
 @bp.route("/<int:document_id>/history")
 def history(slug: str, document_id: int) -> ResponseReturnValue:
     consultation, document = _load(slug, document_id)
-    services.prepare_history(document)
+    versions.prepare_history(document)
     return _history_page(consultation, document, inputs.page(request.args))
 
 
@@ -250,7 +251,7 @@ def name_version(slug: str, document_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _history_page(consultation, document, form=form, status=422)
     try:
-        version = services.name_version(current_participant(), document, form.name.data or "")
+        version = versions.name_version(current_participant(), document, form.name.data or "")
     except CivicError as error:
         form.name.errors = [*form.name.errors, error.message]
         return _history_page(consultation, document, form=form, status=error.status)
@@ -261,7 +262,7 @@ def name_version(slug: str, document_id: int) -> ResponseReturnValue:
 def _version_page(
     consultation: Consultation, document: Document, number: int, error: str | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    version = services.get_version(document, number)
+    version = versions.get_version(document, number)
     return render_template(
         "drafting/version.html",
         consultation=consultation,
@@ -287,13 +288,13 @@ def restore_version(slug: str, document_id: int, number: int) -> ResponseReturnV
     consultation, document = _load(slug, document_id)
     if not permissions.can_manage_documents(current_participant(), consultation):
         raise Forbidden()
-    services.get_version(document, number)
+    versions.get_version(document, number)
     if not FlaskForm().validate_on_submit():  # the CSRF token only
         return _version_page(
             consultation, document, number, _("The form has expired. Please try again."), status=400
         )
     try:
-        restored = services.restore_version(current_participant(), document, number)
+        restored = restore.restore_version(current_participant(), document, number)
     except CivicError as error:
         return _version_page(consultation, document, number, error.message, status=error.status)
     flash(_("Version %(old)d is restored as version %(new)d.", old=number, new=restored.number), "success")
@@ -324,11 +325,11 @@ def compare(slug: str, document_id: int) -> ResponseReturnValue:
                 selected=(request.args.get("from"), request.args.get("to")),
                 error=error.message,
             ), 400
-        older = services.get_version(document, old_number)
-        newer = services.get_version(document, new_number)
+        older = versions.get_version(document, old_number)
+        newer = versions.get_version(document, new_number)
     elif len(choices) > 1:
-        older = services.get_version(document, choices[1][0])
-        newer = services.get_version(document, choices[0][0])
+        older = versions.get_version(document, choices[1][0])
+        newer = versions.get_version(document, choices[0][0])
     segments = diff.compare(older.text, newer.text) if older and newer else []
     return render_template(
         "drafting/compare.html",
@@ -348,7 +349,7 @@ def compare(slug: str, document_id: int) -> ResponseReturnValue:
 def authors(slug: str, document_id: int) -> ResponseReturnValue:
     """Who wrote what in the current text: stretches of the source marked with their author."""
     consultation, document = _load(slug, document_id)
-    runs = services.authorship(document)
+    runs = authorship.authorship(document)
     names = queries.names_of({run.author for run in runs if run.author is not None})
     sizes: dict[int | None, int] = {}
     for run in runs:

@@ -1,9 +1,8 @@
 // Real-time co-drafting on a document page: CodeMirror 6 bound to the shared Yjs text, with presence,
 // remote cursors, shared undo and a "who wrote what" toggle. Progressive enhancement: the page's
-// <form id="drafting-form"> works without JavaScript and stays in place until the socket has joined and
+// <form id="drafting-form"> works without JavaScript and stays in place until the connection has opened and
 // synced; if the live editor never becomes available, the form is still there.
 // Announcements go to the page's polite status region; focus is never moved.
-import { io } from "socket.io-client";
 import { DraftingSession } from "./drafting/session.js";
 import { createEditor, authorRuns } from "./drafting/editor.js";
 import { strings } from "./drafting/strings.js";
@@ -31,18 +30,14 @@ function start(section) {
     window.setTimeout(() => { status.textContent = text; }, 50);
   };
 
-  // A connection attempt that hangs is given up after 8 s (Socket.IO's default, 20 s, left a reconnect
-  // stalled that long); slow links still have time for the handshake.
-  const socket = io(d.namespace || "/drafting", { transports: ["websocket", "polling"], timeout: 8000 });
-  // The protocol wants the id as a number.
-  const documentId = /^\d+$/.test(d.document) ? Number(d.document) : d.document;
-  const session = new DraftingSession(socket, documentId, {
+  const session = new DraftingSession(d.sync, {
     user: { name: d.userName || "?", color: d.userColor || "#30bced" },
   });
   let role = d.role || "viewer";
   let mode = d.mode || "";
   let editor = null;
   let reconnecting = false;
+  let welcomed = false; // the server has said which role this connection has
   let peopleCount = 0;
   let peopleTimer = null;
 
@@ -144,12 +139,12 @@ function start(section) {
     if (presence) renderPresence(presence, everyone, t);
     if (editor && !editor.legend.hidden) renderLegend(editor.legend);
     // While disconnected the others only seem gone: the status keeps saying we are reconnecting.
-    if (session.joined && everyone.length !== peopleCount) {
+    if (welcomed && !reconnecting && everyone.length !== peopleCount) {
       peopleCount = everyone.length;
       window.clearTimeout(peopleTimer);
       // Said once things settle, not at every arrival of a crowd.
       peopleTimer = window.setTimeout(() => {
-        if (session.joined && !reconnecting) announce(t("people", { n: peopleCount }));
+        if (!reconnecting) announce(t("people", { n: peopleCount }));
       }, 1500);
     }
   }
@@ -160,31 +155,28 @@ function start(section) {
     announce(text);
   };
 
-  session.on("joined", (ack) => {
-    role = ack.role || role;
-    section.dataset.role = role;
-    amend.setAvailable(canAmend());
-    if (ack.message) announce(ack.message);
-  });
-  session.on("rejoined", (ack) => {
+  const setRole = (next, message) => {
     const before = role;
-    role = ack.role || role;
+    role = next || role;
     section.dataset.role = role;
     amend.setAvailable(canAmend());
     if (editor && before !== role) {
       editor.setEditable(canEdit());
-      announce(ack.message || (canEdit() ? t("nowEditable") : t("nowReadOnly")));
+      announce(message || (canEdit() ? t("nowEditable") : t("nowReadOnly")));
+    } else if (message) {
+      announce(message);
     }
+  };
+  // Each connection opens with the role the server grants (the cap on editors may lower it).
+  session.on("welcome", (welcome) => {
+    setRole(welcome.role, welcome.message);
+    welcomed = true;
   });
+  session.on("role", (next) => setRole(next));
   session.on("synced", () => {
     mountEditor();
     showPresence();
     announce(roleNotice() || t("connected"));
-  });
-  session.on("join-failed", (ack) => announce(t("unavailable", { reason: ack.error || ack.message || "?" })));
-  session.on("rejoin-failed", (ack) => {
-    if (editor) editor.setEditable(false);
-    announce(t("unavailable", { reason: ack.error || ack.message || "?" }));
   });
   session.on("status", (state) => {
     if (state === "reconnecting") {
@@ -203,25 +195,20 @@ function start(section) {
       sayConnection(t("reconnected"));
     }
   });
-  // The server sends each refusal twice (the ack and an "error" event): said once, from the event.
   session.on("error", (error) => {
     announce(t("notSaved", { reason: error.message || error.code || t("refused") }));
   });
   session.on("refused", (error) => {
-    if (error.code === "forbidden" && editor) {
-      role = "viewer";
-      editor.setEditable(false);
-      session.join(); // learn the new role
-    }
+    // Read-only now: the server also says so with the new role; until then nothing more is typed.
+    if (error.code === "forbidden" && editor) editor.setEditable(false);
   });
-  // The session joins again after a change of mode (for the new role); the button follows the mode.
-  socket.on("mode", (data) => {
-    if (!data || String(data.document) !== String(documentId) || !data.mode) return;
-    mode = data.mode;
+  // The server re-checks the role itself after a change of mode; the button follows the mode.
+  session.on("mode", (next) => {
+    mode = next || mode;
     section.dataset.mode = mode;
     amend.setAvailable(canAmend());
   });
-  socket.on("connect_error", () => {
+  session.provider.on("connection-error", () => {
     if (!editor) announce(t("noConnection"));
   });
   session.awareness.on("change", showPresence);

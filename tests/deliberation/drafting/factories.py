@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
-from civic.deliberation.drafting import crdt, services
+from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting.log import rows as log_rows
 from civic.deliberation.drafting.models import Document, DocumentUpdate
 from civic.extensions import db
 from tests.factories import make_consultation
@@ -26,7 +27,7 @@ def drafting_consultation(
 
 def client_doc(document_id: int) -> Doc:
     """A browser's copy of the document as the server has it now."""
-    doc, _last = services.rebuild(document_id)
+    doc, _last = log_rows.rebuild(document_id)
     return crdt.copy_of(doc)
 
 

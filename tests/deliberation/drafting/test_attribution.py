@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from pycrdt import Doc
 
-from civic.deliberation.drafting import attribution, crdt
-from civic.deliberation.drafting.attribution import Contribution, Replay, Run
+from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting.history import attribution
+from civic.deliberation.drafting.history.attribution import Contribution, Replay, Run
 
 
 def _edit(doc: Doc, text: str) -> bytes:

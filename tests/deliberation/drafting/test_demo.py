@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from civic.accounts.models import User
 from civic.consultations import services as consultations
 from civic.consultations.models import Consultation
-from civic.deliberation.drafting import demo, permissions, services
+from civic.deliberation.drafting import demo, permissions
+from civic.deliberation.drafting.log import rows as log_rows
 from civic.deliberation.drafting.models import (
     Document,
     DocumentUpdate,
@@ -43,7 +44,7 @@ def test_the_demo_has_the_manifesto_open_to_every_participant(app: Flask) -> Non
 
 def test_the_manifesto_text_is_french_first_then_english(app: Flask) -> None:
     document = _load(app)
-    text = services.current_text(document)[0]
+    text = log_rows.current_text(document.id)[0]
     assert text.startswith("# Plan numérique pour le Québec — manifeste")
     assert text.index("## Nos principes") < text.index("# Digital Plan for Quebec — manifesto")
     assert "Personne n'est laissé de côté" in text and "Next steps" in text
@@ -65,7 +66,7 @@ def test_the_manifesto_has_history_from_several_people(app: Flask) -> None:
         )
     )
     assert [bool(v.name) for v in versions] == [False, False, True]
-    assert versions[-1].name == demo.NAMED and versions[-1].text == services.current_text(document)[0]
+    assert versions[-1].name == demo.NAMED and versions[-1].text == log_rows.current_text(document.id)[0]
     assert versions[0].created_at < versions[1].created_at < versions[2].created_at
     summaries = [db.session.get(DocumentVersionSummary, v.id) for v in versions]
     assert all(s is not None and s.contributors for s in summaries)

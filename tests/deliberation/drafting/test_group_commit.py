@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from civic.deliberation.drafting import services
+from civic.deliberation.drafting.log import group_commit
 from civic.deliberation.drafting.models import DocumentUpdate
 from civic.extensions import db
 from tests.deliberation.drafting.factories import drafting_consultation
@@ -27,7 +27,7 @@ def test_keystrokes_arriving_together_share_a_commit_and_each_gets_its_own_row(
 ) -> None:
     writer = make_user()
     document = make_document(drafting_consultation(), writer, "")
-    committer = services._GroupCommit(app)
+    committer = group_commit.GroupCommit(app)
     monkeypatch.setattr(committer, "GATHER", 0.5)  # all of them arrive within one gathering
     batches: list[int] = []
     commit = committer._commit
@@ -61,7 +61,7 @@ def test_keystrokes_arriving_together_share_a_commit_and_each_gets_its_own_row(
 def test_a_failed_batch_is_refused_to_its_callers_and_the_next_one_is_stored(app: Flask) -> None:
     writer = make_user()
     document = make_document(drafting_consultation(), writer, "")
-    committer = services._GroupCommit(app)
+    committer = group_commit.GroupCommit(app)
     with pytest.raises(Exception, match="(?i)null"):
         committer.store(document.id, None, writer.id)  # type: ignore[arg-type]  # violates NOT NULL
     row_id = committer.store(document.id, b"after", writer.id)
@@ -73,7 +73,7 @@ def test_a_batch_is_stored_whole_or_not_at_all(app: Flask, monkeypatch: pytest.M
     # On PostgreSQL a batch is one INSERT that commits by itself: a bad row takes its batch with it.
     writer = make_user()
     document = make_document(drafting_consultation(), writer, "")
-    committer = services._GroupCommit(app)
+    committer = group_commit.GroupCommit(app)
     batches: list[int] = []
     commit = committer._commit
     first_taken = threading.Event()

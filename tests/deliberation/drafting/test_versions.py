@@ -10,7 +10,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from civic.accounts.models import User
-from civic.deliberation.drafting import crdt, permissions, services
+from civic.deliberation.drafting import crdt, editors, permissions, restore
+from civic.deliberation.drafting.history import attribution, authorship, timers
+from civic.deliberation.drafting.history import versions as history
+from civic.deliberation.drafting.log import rows as log_rows
+from civic.deliberation.drafting.log import updates
 from civic.deliberation.drafting.models import (
     Document,
     DocumentUpdate,
@@ -34,7 +38,9 @@ def _setup(text: str = "Le plan.") -> tuple[User, Document]:
 
 def _write(document: Document, user: User, text: str, at: datetime | None = None) -> int:
     """`user` changes the text to `text` from an up-to-date copy; the row is dated `at`."""
-    row_id = services.receive_update(document, user, edit(client_doc(document.id), text), permissions.EDITOR)
+    row_id = updates.receive_update(
+        document, user.id, edit(client_doc(document.id), text), permissions.EDITOR
+    )
     if at is not None:
         db.session.get(DocumentUpdate, row_id).created_at = at
         db.session.commit()
@@ -64,7 +70,7 @@ def _versions(document: Document) -> list[DocumentVersion]:
 def test_no_version_while_the_burst_goes_on(app: Flask) -> None:
     moderator, document = _setup()
     _write(document, moderator, "Le plan numérique.")
-    wait = services.record_quiet_bursts(document)
+    wait = history.record_quiet_bursts(document)
     assert _versions(document) == []
     assert wait is not None and 0 < wait <= GAP
 
@@ -74,7 +80,7 @@ def test_a_quiet_burst_becomes_one_automatic_version(app: Flask) -> None:
     past = utcnow() - timedelta(minutes=10)
     _date_rows(document, past)
     last = _write(document, moderator, "Le plan numérique.", at=past + timedelta(seconds=30))
-    assert services.record_quiet_bursts(document) is None
+    assert history.record_quiet_bursts(document) is None
     [version] = _versions(document)
     assert (version.number, version.name, version.upto_update_id) == (1, "", last)
     assert version.text == "Le plan numérique." and version.created_by_id is None
@@ -86,7 +92,7 @@ def test_each_burst_separated_by_a_quiet_gap_gets_its_own_version(app: Flask) ->
     _date_rows(document, start)
     first_end = _write(document, moderator, "Le plan numérique.", at=start + timedelta(seconds=GAP - 1))
     _write(document, moderator, "Le plan numérique pour tous.", at=start + timedelta(hours=1))
-    assert services.record_quiet_bursts(document) is None
+    assert history.record_quiet_bursts(document) is None
     versions = _versions(document)
     assert [v.upto_update_id for v in versions][0] == first_end
     assert [v.text for v in versions] == ["Le plan numérique.", "Le plan numérique pour tous."]
@@ -98,7 +104,7 @@ def test_the_next_burst_records_the_previous_one_up_to_its_last_row(app: Flask) 
     _date_rows(document, long_ago)
     before = _write(document, moderator, "Avant la pause.", at=long_ago)
     _write(document, moderator, "Avant la pause. Après.")  # now: the new burst is still going on
-    assert services.record_quiet_bursts(document) is not None
+    assert history.record_quiet_bursts(document) is not None
     [version] = _versions(document)
     assert version.upto_update_id == before and version.text == "Avant la pause."
 
@@ -106,8 +112,8 @@ def test_the_next_burst_records_the_previous_one_up_to_its_last_row(app: Flask) 
 def test_recording_twice_records_nothing_new(app: Flask) -> None:
     moderator, document = _setup()
     _date_rows(document, utcnow() - timedelta(hours=1))
-    services.record_quiet_bursts(document)
-    services.record_quiet_bursts(document)
+    history.record_quiet_bursts(document)
+    history.record_quiet_bursts(document)
     assert len(_versions(document)) == 1
 
 
@@ -115,7 +121,7 @@ def test_the_gap_is_a_setting(app: Flask, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setitem(app.config, "DRAFTING_VERSION_GAP", 1.0)
     _moderator, document = _setup()
     _date_rows(document, utcnow() - timedelta(seconds=5))
-    services.record_quiet_bursts(document)
+    history.record_quiet_bursts(document)
     assert len(_versions(document)) == 1
 
 
@@ -129,19 +135,19 @@ def test_the_timer_records_the_version_after_the_quiet_gap(
     _write(document, moderator, "Le plan numérique pour tous.")
     assert _versions(document) == []
     deadline = time.monotonic() + 10
-    timers = app.extensions["drafting_version_timers"]
-    while (document.id in timers.running or not _versions(document)) and time.monotonic() < deadline:
+    running = app.extensions["drafting_version_timers"]
+    while (document.id in running.running or not _versions(document)) and time.monotonic() < deadline:
         time.sleep(0.1)
     db.session.rollback()
     versions = _versions(document)
     assert [v.text for v in versions] == ["Le plan numérique pour tous."]
-    assert document.id not in timers.running
+    assert document.id not in running.running
 
 
 def test_no_timer_starts_when_timers_are_off(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(app.config, "DRAFTING_VERSION_TIMERS", False)
     started: list[object] = []
-    monkeypatch.setattr(services.socketio, "start_background_task", lambda *args: started.append(args))
+    monkeypatch.setattr(timers.socketio, "start_background_task", lambda *args: started.append(args))
     moderator, document = _setup()
     _write(document, moderator, "Le plan numérique.")
     assert started == []
@@ -155,10 +161,10 @@ def test_a_version_summary_counts_net_words_and_credits_each_author(app: Flask) 
     citizen = make_user(name="Jean")
     past = utcnow() - timedelta(hours=3)
     _date_rows(document, past)
-    services.record_quiet_bursts(document)  # version 1: "Le plan."
+    history.record_quiet_bursts(document)  # version 1: "Le plan."
     _write(document, citizen, "Le plan numérique.", at=past + timedelta(hours=1))
     _write(document, moderator, "Le grand plan numérique.", at=past + timedelta(hours=1, seconds=5))
-    services.record_quiet_bursts(document)
+    history.record_quiet_bursts(document)
     first, second = _versions(document)
     summary = db.session.get(DocumentVersionSummary, second.id)
     assert (summary.words_added, summary.words_removed) == (2, 0)
@@ -170,11 +176,11 @@ def test_a_version_summary_counts_net_words_and_credits_each_author(app: Flask) 
 
 def test_versions_recorded_by_other_verbs_get_their_summary_later(app: Flask) -> None:
     moderator, document = _setup()
-    version = services.record_version(document, moderator, "Par un autre chemin")
+    version = history.record_version(document, moderator, "Par un autre chemin")
     assert db.session.get(DocumentVersionSummary, version.id) is None
-    assert services.summarise_versions(document) == 1
+    assert history.summarise_versions(document) == 1
     assert db.session.get(DocumentVersionSummary, version.id) is not None
-    assert services.summarise_versions(document) == 0
+    assert history.summarise_versions(document) == 0
 
 
 # ---- named versions -------------------------------------------------------------------------------
@@ -183,7 +189,7 @@ def test_versions_recorded_by_other_verbs_get_their_summary_later(app: Flask) ->
 def test_a_moderator_names_the_current_text(app: Flask) -> None:
     moderator, document = _setup()
     _write(document, moderator, "Texte à voter.")
-    version = services.name_version(moderator, document, "  Texte soumis au vote ")
+    version = history.name_version(moderator, document, "  Texte soumis au vote ")
     assert (version.name, version.text, version.created_by_id) == (
         "Texte soumis au vote",
         "Texte à voter.",
@@ -196,7 +202,7 @@ def test_naming_keeps_finished_bursts_as_their_own_versions(app: Flask) -> None:
     moderator, document = _setup()
     _date_rows(document, utcnow() - timedelta(hours=1))
     _write(document, moderator, "Nouveau.")
-    services.name_version(moderator, document, "Nommée")
+    history.name_version(moderator, document, "Nommée")
     assert [(v.name, v.text) for v in _versions(document)] == [("", "Le plan."), ("Nommée", "Nouveau.")]
 
 
@@ -205,9 +211,9 @@ def test_only_moderators_name_versions(app: Flask, who: str) -> None:
     _moderator, document = _setup()
     person = None if who == "guest" else make_user()
     if who == "named editor":
-        services.add_editor(_moderator, document, person.email)
+        editors.add_editor(_moderator, document, person.email)
     with pytest.raises(Forbidden):
-        services.name_version(person, document, "Version")
+        history.name_version(person, document, "Version")
     assert _versions(document) == []
 
 
@@ -215,7 +221,7 @@ def test_only_moderators_name_versions(app: Flask, who: str) -> None:
 def test_a_version_needs_a_short_name(app: Flask, name: str) -> None:
     moderator, document = _setup()
     with pytest.raises(Invalid):
-        services.name_version(moderator, document, name)
+        history.name_version(moderator, document, name)
     assert _versions(document) == []
 
 
@@ -224,12 +230,12 @@ def test_a_version_needs_a_short_name(app: Flask, name: str) -> None:
 
 def test_restoring_makes_the_old_text_current_as_a_new_version(app: Flask) -> None:
     moderator, document = _setup("Version un.")
-    services.name_version(moderator, document, "Un")
+    history.name_version(moderator, document, "Un")
     citizen = make_user()
     _write(document, citizen, "Version deux, très différente.")
     rows_before = db.session.scalar(select(func.count(DocumentUpdate.id)))
-    restored = services.restore_version(moderator, document, 1)
-    assert services.current_text(document)[0] == "Version un."
+    restored = restore.restore_version(moderator, document, 1)
+    assert log_rows.current_text(document.id)[0] == "Version un."
     assert restored.number == 2 and restored.text == "Version un."
     summary = db.session.get(DocumentVersionSummary, restored.id)
     assert summary.restored_from == 1
@@ -253,43 +259,43 @@ def test_restoring_makes_the_old_text_current_as_a_new_version(app: Flask) -> No
 def test_restoring_keeps_an_edit_made_from_an_older_copy(app: Flask) -> None:
     """The restore is a Yjs update like any other: a concurrent edit still merges."""
     moderator, document = _setup("Un deux trois.")
-    services.name_version(moderator, document, "Début")
+    history.name_version(moderator, document, "Début")
     _write(document, moderator, "Un deux trois quatre.")
     stale = client_doc(document.id)
-    services.restore_version(moderator, document, 1)
+    restore.restore_version(moderator, document, 1)
     late = edit(stale, "Zéro. Un deux trois quatre.")
-    services.receive_update(document, moderator, late, permissions.EDITOR)
-    assert services.current_text(document)[0] == "Zéro. Un deux trois."
+    updates.receive_update(document, moderator.id, late, permissions.EDITOR)
+    assert log_rows.current_text(document.id)[0] == "Zéro. Un deux trois."
 
 
 @pytest.mark.parametrize("who", ["participant", "guest"])
 def test_only_moderators_restore(app: Flask, who: str) -> None:
     moderator, document = _setup()
-    services.name_version(moderator, document, "Un")
+    history.name_version(moderator, document, "Un")
     _write(document, moderator, "Autre.")
     with pytest.raises(Forbidden):
-        services.restore_version(make_user() if who == "participant" else None, document, 1)
-    assert services.current_text(document)[0] == "Autre."
+        restore.restore_version(make_user() if who == "participant" else None, document, 1)
+    assert log_rows.current_text(document.id)[0] == "Autre."
 
 
 def test_restoring_a_final_document_is_refused(app: Flask) -> None:
     moderator, document = _setup()
-    services.name_version(moderator, document, "Un")
+    history.name_version(moderator, document, "Un")
     _write(document, moderator, "Autre.")
     document.mode = Document.FINAL
     db.session.commit()
     with pytest.raises(Conflict):
-        services.restore_version(moderator, document, 1)
-    assert services.current_text(document)[0] == "Autre."
+        restore.restore_version(moderator, document, 1)
+    assert log_rows.current_text(document.id)[0] == "Autre."
 
 
 def test_restoring_the_current_text_or_a_missing_version_is_refused(app: Flask) -> None:
     moderator, document = _setup()
-    services.name_version(moderator, document, "Un")
+    history.name_version(moderator, document, "Un")
     with pytest.raises(Conflict):
-        services.restore_version(moderator, document, 1)
+        restore.restore_version(moderator, document, 1)
     with pytest.raises(NotFound):
-        services.restore_version(moderator, document, 9)
+        restore.restore_version(moderator, document, 9)
     assert len(_versions(document)) == 1
 
 
@@ -300,7 +306,7 @@ def test_authorship_names_who_wrote_each_passage(app: Flask) -> None:
     moderator, document = _setup("Le plan.")
     citizen = make_user()
     _write(document, citizen, "Le plan. Pour tous.")
-    runs = services.authorship(document)
+    runs = authorship.authorship(document)
     assert [(r.author, r.text) for r in runs] == [(moderator.id, "Le plan."), (citizen.id, " Pour tous.")]
 
 
@@ -308,25 +314,25 @@ def test_authorship_applies_only_new_rows_on_the_next_call(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     moderator, document = _setup("Le plan.")
-    services.authorship(document)
+    authorship.authorship(document)
     _write(document, moderator, "Le plan. Suite.")
     applied: list[bytes] = []
-    original = services.attribution.Replay.apply
+    original = attribution.Replay.apply
 
     def spy(self: object, update: bytes, author: int | None) -> None:
         applied.append(update)
         original(self, update, author)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(services.attribution.Replay, "apply", spy)
-    runs = services.authorship(document)
+    monkeypatch.setattr(attribution.Replay, "apply", spy)
+    runs = authorship.authorship(document)
     assert len(applied) == 1
     assert "".join(r.text for r in runs) == "Le plan. Suite."
 
 
 def test_authorship_starts_over_when_the_text_does_not_match(app: Flask) -> None:
     moderator, document = _setup("Le plan.")
-    services.authorship(document)
+    authorship.authorship(document)
     entry = app.extensions["drafting_authorship"][document.id]
     entry.replay.apply(crdt.initial_update("intrus "), 999)  # a replay gone wrong
-    runs = services.authorship(document)
+    runs = authorship.authorship(document)
     assert [(r.author, r.text) for r in runs] == [(moderator.id, "Le plan.")]

@@ -10,7 +10,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 from civic.accounts.models import User
-from civic.deliberation.drafting import permissions, services
+from civic.deliberation.drafting import editors, permissions, restore
+from civic.deliberation.drafting.history import versions
+from civic.deliberation.drafting.log import rows as log_rows
+from civic.deliberation.drafting.log import updates
 from civic.deliberation.drafting.models import Document, DocumentUpdate, DocumentVersion
 from civic.extensions import db
 from civic.timestamps import utcnow
@@ -30,7 +33,7 @@ def _url(document: Document, suffix: str = "") -> str:
 
 
 def _write(document: Document, user: User, text: str) -> None:
-    services.receive_update(document, user, edit(client_doc(document.id), text), permissions.EDITOR)
+    updates.receive_update(document, user.id, edit(client_doc(document.id), text), permissions.EDITOR)
 
 
 def _versions(document: Document) -> list[tuple[int, str, str]]:
@@ -47,11 +50,11 @@ def _versions(document: Document) -> list[tuple[int, str, str]]:
 
 def _three_versions(moderator: User, document: Document) -> None:
     citizen = make_user(name="Jean Citoyen")
-    services.name_version(moderator, document, "Premier jet")
+    versions.name_version(moderator, document, "Premier jet")
     _write(document, citizen, "Le plan numérique.")
-    services.name_version(moderator, document, "Deuxième")
+    versions.name_version(moderator, document, "Deuxième")
     _write(document, moderator, "Le grand plan numérique.")
-    services.restore_version(moderator, document, 1)
+    restore.restore_version(moderator, document, 1)
 
 
 # ---- history ------------------------------------------------------------------------------------------
@@ -86,7 +89,7 @@ def test_the_history_records_a_finished_burst_no_timer_recorded(app: Flask, clie
 def test_a_long_history_is_paginated(app: Flask, client: FlaskClient) -> None:
     moderator, document = _setup()
     for number in range(1, 23):
-        services.record_version(document, moderator, f"V{number}")
+        versions.record_version(document, moderator, f"V{number}")
     first = html_text(client.get(_url(document, "/history")))
     second = html_text(client.get(_url(document, "/history?page=2")))
     assert "— V22</h3>" in first and "— V3</h3>" in first and 'rel="next"' in first
@@ -108,10 +111,10 @@ def test_the_history_costs_the_same_queries_for_3_or_20_versions(app: Flask, cli
 
     moderator, small = _setup()
     for number in range(3):
-        services.name_version(moderator, small, f"V{number}")
+        versions.name_version(moderator, small, f"V{number}")
     _moderator, large = _setup()
     for number in range(20):
-        services.name_version(_moderator, large, f"V{number}")
+        versions.name_version(_moderator, large, f"V{number}")
     client.get(_url(small, "/history"))  # summaries and the like are computed once, before counting
     client.get(_url(large, "/history"))
     assert count(small) == count(large)
@@ -120,7 +123,7 @@ def test_the_history_costs_the_same_queries_for_3_or_20_versions(app: Flask, cli
 @pytest.mark.parametrize("suffix", ["/history", "/compare", "/authors", "/versions/1"])
 def test_a_registered_only_history_is_closed_to_guests(app: Flask, client: FlaskClient, suffix: str) -> None:
     moderator, document = _setup(visibility="registered")
-    services.name_version(moderator, document, "Un")
+    versions.name_version(moderator, document, "Un")
     assert client.get(_url(document, suffix)).status_code == 403
     sign_in(client, make_user().email)
     assert client.get(_url(document, suffix)).status_code == 200
@@ -180,9 +183,9 @@ def test_only_moderators_see_the_naming_form(app: Flask, client: FlaskClient) ->
 
 def test_compare_marks_insertions_and_deletions_with_text(app: Flask, client: FlaskClient) -> None:
     moderator, document = _setup("Un accès gratuit.")
-    services.name_version(moderator, document, "A")
+    versions.name_version(moderator, document, "A")
     _write(document, moderator, "Un accès payant pour tous.")
-    services.name_version(moderator, document, "B")
+    versions.name_version(moderator, document, "B")
     response = client.get(_url(document, "/compare?from=1&to=2"))
     page = html_text(response)
     assert response.status_code == 200
@@ -202,9 +205,9 @@ def test_compare_without_choices_shows_the_last_two_versions(app: Flask, client:
 
 def test_compare_escapes_the_text(app: Flask, client: FlaskClient) -> None:
     moderator, document = _setup("Texte.")
-    services.name_version(moderator, document, "<b>nom</b>")
+    versions.name_version(moderator, document, "<b>nom</b>")
     _write(document, moderator, "Texte. <script>alert(1)</script> & <img src=x onerror=alert(2)>")
-    services.name_version(moderator, document, "B")
+    versions.name_version(moderator, document, "B")
     page = client.get(_url(document, "/compare?from=1&to=2")).get_data(as_text=True)
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<img src=x" not in page and "<b>nom</b>" not in page
@@ -215,7 +218,7 @@ def test_compare_escapes_the_text(app: Flask, client: FlaskClient) -> None:
 )
 def test_compare_with_malformed_choices_is_a_400(app: Flask, client: FlaskClient, query: str) -> None:
     moderator, document = _setup()
-    services.name_version(moderator, document, "A")
+    versions.name_version(moderator, document, "A")
     response = client.get(_url(document, "/compare" + query))
     assert response.status_code == 400
     assert "Choisissez deux versions" in html_text(response)
@@ -226,7 +229,7 @@ def test_compare_with_malformed_choices_is_a_400(app: Flask, client: FlaskClient
 )
 def test_compare_with_unknown_versions_is_a_404(app: Flask, client: FlaskClient, query: str) -> None:
     moderator, document = _setup()
-    services.name_version(moderator, document, "A")
+    versions.name_version(moderator, document, "A")
     status = client.get(_url(document, "/compare" + query)).status_code
     assert status in (404, 400) and (status == 404 or len(query) > 20)
 
@@ -234,7 +237,7 @@ def test_compare_with_unknown_versions_is_a_404(app: Flask, client: FlaskClient,
 def test_a_version_of_another_document_is_not_found(app: Flask, client: FlaskClient) -> None:
     moderator, document = _setup()
     other = make_document(document.consultation, moderator, "Autre")
-    services.name_version(moderator, other, "A")
+    versions.name_version(moderator, other, "A")
     assert client.get(_url(document, "/versions/1")).status_code == 404
     assert client.get(_url(document, "/compare?from=1&to=1")).status_code == 404
 
@@ -244,7 +247,7 @@ def test_a_version_of_another_document_is_not_found(app: Flask, client: FlaskCli
 
 def test_the_version_page_shows_its_text_and_contributors(app: Flask, client: FlaskClient) -> None:
     moderator, document = _setup("# Titre\n\nLe **plan**.")
-    services.name_version(moderator, document, "Premier")
+    versions.name_version(moderator, document, "Premier")
     page = html_text(client.get(_url(document, "/versions/1")))
     assert "<strong>plan</strong>" in page and "Modératrice : 21 caractères ajoutés" in page
     assert "Restaurer la version 1" not in page
@@ -272,11 +275,11 @@ def test_restore_by_role_and_mode(
     app: Flask, client: FlaskClient, who: str, mode: str, status: int, restored: bool
 ) -> None:
     moderator, document = _setup("Version un.")
-    services.name_version(moderator, document, "Un")
+    versions.name_version(moderator, document, "Un")
     _write(document, moderator, "Version deux.")
     if who == "named editor":
         person = make_user()
-        services.add_editor(moderator, document, person.email)
+        editors.add_editor(moderator, document, person.email)
         sign_in(client, person.email)
     elif who != "guest":
         sign_in(client, moderator.email if who == "moderator" else make_user().email)
@@ -285,19 +288,19 @@ def test_restore_by_role_and_mode(
     rows = stored_rows(document)
     assert _restore(client, document) == status
     db.session.expire_all()
-    assert services.current_text(document)[0] == ("Version un." if restored else "Version deux.")
+    assert log_rows.current_text(document.id)[0] == ("Version un." if restored else "Version deux.")
     assert stored_rows(document) == rows + (1 if restored else 0)
     assert len(_versions(document)) == (2 if restored else 1)
 
 
 def test_restore_needs_the_csrf_token(app: Flask, client: FlaskClient) -> None:
     moderator, document = _setup()
-    services.name_version(moderator, document, "Un")
+    versions.name_version(moderator, document, "Un")
     _write(document, moderator, "Autre.")
     sign_in(client, moderator.email)
     csrf_token(client)
     assert client.post(_url(document, "/versions/1/restore")).status_code == 400
-    assert services.current_text(document)[0] == "Autre."
+    assert log_rows.current_text(document.id)[0] == "Autre."
 
 
 def test_restoring_an_unknown_version_is_a_404(app: Flask, client: FlaskClient) -> None:
@@ -309,7 +312,7 @@ def test_restoring_an_unknown_version_is_a_404(app: Flask, client: FlaskClient) 
 
 def test_restoring_the_current_text_is_a_409_with_a_message(app: Flask, client: FlaskClient) -> None:
     moderator, document = _setup()
-    services.name_version(moderator, document, "Un")
+    versions.name_version(moderator, document, "Un")
     sign_in(client, moderator.email)
     response = post_form(
         client, _url(document, "/versions/1/restore"), {}, token_from=_url(document, "/history")

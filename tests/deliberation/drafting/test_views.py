@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from civic.accounts.models import User
 from civic.consultations.models import Consultation
-from civic.deliberation.drafting import services
+from civic.deliberation.drafting.log import rows as log_rows
+from civic.deliberation.drafting.log import updates
 from civic.deliberation.drafting.models import Document
 from civic.extensions import db
 from tests.conftest import html_text, post_form, sign_in
@@ -57,7 +58,7 @@ def test_a_moderator_creates_a_document(app: Flask, client: FlaskClient) -> None
     assert response.status_code == 302
     document = db.session.scalar(select(Document).where(Document.title_fr == "Position commune"))
     assert document is not None and document.mode == "editors"
-    assert services.text_at(document.id)[0] == "Premier **jet**"
+    assert log_rows.text_at(document.id)[0] == "Premier **jet**"
 
 
 def test_participants_cannot_create_documents(app: Flask, client: FlaskClient) -> None:
@@ -90,7 +91,7 @@ def test_the_page_follows_the_dom_contract_and_renders_sanitised_markdown(
         in page
     )
     for needle in (
-        'data-namespace="/drafting"',
+        f'data-sync="/c/{document.consultation.slug}/documents/{document.id}/sync"',
         'data-user-name="Rédacteur"',
         'data-max-bytes="',
         '<form id="drafting-form" method="post"',
@@ -120,10 +121,10 @@ def test_the_form_merges_with_edits_made_meanwhile(app: Flask, client: FlaskClie
     _moderator, _consultation, document = _setup(text="A B C")
     sign_in(client, make_user().email)
     base = _base(client.get(_url(document)).get_data(as_text=True))
-    services.receive_update(document, make_user(), edit(client_doc(document.id), "A B D"), "editor")
+    updates.receive_update(document, make_user().id, edit(client_doc(document.id), "A B D"), "editor")
     response = post_form(client, _url(document), {"text": "X B C", "base": base})
     assert response.status_code == 302
-    assert services.text_at(document.id)[0] == "X B D"
+    assert log_rows.text_at(document.id)[0] == "X B D"
     assert "X B D" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from pycrdt import Array, Doc, Map, Text, UndoManager, XmlElement, XmlFragment
 
 from civic.deliberation.drafting import crdt, wire
-from civic.deliberation.drafting.crdt import write_uint as uint
+from civic.deliberation.drafting.sync import protocol
+from civic.deliberation.drafting.sync.protocol import write_uint as uint
 
 
 @pytest.fixture
@@ -197,7 +198,7 @@ def test_state_vectors_declaring_more_than_they_carry_never_reach_pycrdt(
 ) -> None:
     started = time.perf_counter()
     with pytest.raises(crdt.ProtocolError):
-        crdt.step2(Doc(), state_vector)
+        protocol.step2(Doc(), state_vector)
     assert time.perf_counter() - started < 0.05  # refused without reading what is not there
 
 
@@ -233,9 +234,9 @@ def test_updates_declaring_more_than_they_carry_never_reach_pycrdt(update: bytes
 def test_awareness_declaring_more_clients_than_it_carries_is_refused() -> None:
     started = time.perf_counter()
     with pytest.raises(crdt.ProtocolError):
-        crdt.parse_awareness(uint(BOMB) + b"\x01" * 8)
+        protocol.parse_awareness(uint(BOMB) + b"\x01" * 8)
     with pytest.raises(crdt.ProtocolError):  # a state nested deeper than Python's json reads
-        crdt.parse_awareness(uint(1) + uint(1) + uint(1) + string("[" * 100_000))
+        protocol.parse_awareness(uint(1) + uint(1) + uint(1) + string("[" * 100_000))
     assert time.perf_counter() - started < 0.5
 
 
@@ -380,4 +381,4 @@ def test_mutated_state_vectors_reach_pycrdt_only_with_counts_their_bytes_carry(
     assert len(read) * 2 <= len(mutated)
     doc = Doc()
     doc.get("body", type=Text).insert(0, "x")
-    crdt.step2(doc, mutated)
+    protocol.step2(doc, mutated)

@@ -26,16 +26,12 @@ from civic.deliberation.drafting import crdt
 from civic.deliberation.drafting import permissions as drafting_permissions
 from civic.deliberation.drafting.amendments import decisions, permissions
 from civic.deliberation.drafting.amendments.models import Amendment, AmendmentSupport, AmendmentVote
-from civic.deliberation.drafting.models import Document, DocumentUpdate
-from civic.deliberation.drafting.services import (
-    TITLE_MAX,
-    DocumentFull,
-    announce,
-    normalise_text,
-    rebuild,
-    record_version,
-    text_at,
-)
+from civic.deliberation.drafting.documents import normalise_text
+from civic.deliberation.drafting.errors import DocumentFull
+from civic.deliberation.drafting.history.versions import record_version
+from civic.deliberation.drafting.log.rows import rebuild, text_at
+from civic.deliberation.drafting.log.updates import announce
+from civic.deliberation.drafting.models import TITLE_MAX, Document, DocumentUpdate
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
 from civic.notifications import services as notifications

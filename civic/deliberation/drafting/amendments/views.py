@@ -12,8 +12,8 @@ from civic.consultations import services as consultations
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import queries as discussion_queries
 from civic.deliberation.discussion import services as discussion
+from civic.deliberation.drafting import documents
 from civic.deliberation.drafting import permissions as drafting_permissions
-from civic.deliberation.drafting import services as drafting_services
 from civic.deliberation.drafting.amendments import permissions, queries, services
 from civic.deliberation.drafting.amendments.forms import (
     AMENDMENT_STATUS_NAMES,
@@ -24,6 +24,7 @@ from civic.deliberation.drafting.amendments.forms import (
     ConsentForm,
 )
 from civic.deliberation.drafting.amendments.models import Amendment
+from civic.deliberation.drafting.errors import DocumentFull
 from civic.deliberation.drafting.forms import MODE_NAMES
 from civic.deliberation.drafting.models import Document
 from civic.errors import Forbidden
@@ -34,7 +35,7 @@ bp = Blueprint("amendments", __name__, url_prefix="/c/<slug>/documents")
 
 def _load(slug: str, document_id: int) -> tuple[Consultation, Document]:
     consultation = consultations.get_consultation(slug, current_participant())
-    return consultation, drafting_services.get_document(consultation, document_id, current_participant())
+    return consultation, documents.get_document(consultation, document_id, current_participant())
 
 
 # Characters of the current text shown on each side of an amendment's passage.
@@ -203,7 +204,7 @@ def decide(slug: str, document_id: int, number: int) -> ResponseReturnValue:
     except services.AmendmentInvalid as error:
         form.answer.errors = [error.message]
         return _amendment_page(consultation, document, found, decision=form, status=error.status)
-    except (services.AmendmentClosed, drafting_services.DocumentFull) as error:
+    except (services.AmendmentClosed, DocumentFull) as error:
         return _amendment_page(
             consultation, document, found, decision=form, error=error.message, status=error.status
         )
@@ -241,7 +242,7 @@ def close_consent(slug: str, document_id: int, number: int) -> ResponseReturnVal
     except services.AmendmentInvalid as error:
         form.answer.errors = [error.message]
         return _amendment_page(consultation, document, found, close=form, status=error.status)
-    except (services.AmendmentClosed, drafting_services.DocumentFull) as error:
+    except (services.AmendmentClosed, DocumentFull) as error:
         return _amendment_page(
             consultation, document, found, close=form, error=error.message, status=error.status
         )

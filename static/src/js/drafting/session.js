@@ -1,24 +1,26 @@
-// One co-drafting session: a Y.Doc and its awareness kept in step with the server over Socket.IO.
-// No DOM here (node can run it): the page glue in ../drafting.js listens to the events it fires.
+// One co-drafting session: a Y.Doc and its awareness kept in step with the server by the standard
+// y-websocket provider, over the document's sync endpoint (docs/drafting-protocol.md). No DOM here
+// (node can run it): the page glue in ../drafting.js listens to the events it fires.
 //
-// Wire protocol (docs/drafting-protocol.md): emit "join" {document} with an ack, then event "y" with
-// (documentId, bytes) both ways, the bytes being y-websocket messages: varUint 0 = sync (step1, step2,
-// update), varUint 1 = awareness. Local updates are sent one batch at a time and kept until the server
-// acknowledges them ({ok: true} means committed); a batch in flight when the connection drops is sent
-// again after the next join, and the step1/step2 exchange of every join carries offline edits too.
+// The provider speaks y-websocket (sync and awareness, reconnects, backoff). What Civic adds rides on
+// the WebSocket the provider is given (its documented `WebSocketPolyfill` option): the server's own
+// messages (type 100: welcome, saved, error, role, mode) are taken before the provider sees them, and
+// local updates are sent one batch at a time: what is typed before the server says "saved" (committed)
+// is merged and sent when it does, so a busy server gets fewer, larger updates instead of a backlog.
+// After a reconnection the provider's sync (its step 2) carries whatever was not saved.
 import * as Y from "yjs";
 import * as encoding from "lib0/encoding";
 import * as decoding from "lib0/decoding";
-import * as syncProtocol from "y-protocols/sync";
 import * as awarenessProtocol from "y-protocols/awareness";
+import { WebsocketProvider } from "y-websocket";
 
 export const MESSAGE_SYNC = 0;
-export const MESSAGE_AWARENESS = 1;
-// Refusals worth sending again: the budget of messages refills, a lost join is redone.
-const RETRY = new Set(["rate-limited", "not-joined"]);
+export const MESSAGE_CIVIC = 100;
+const STEP2 = 1;
+const UPDATE = 2;
+// Refusals worth sending again: the budget of messages refills.
+const RETRY = new Set(["rate-limited"]);
 const RETRY_DELAY_MS = 1000;
-// Transaction origin of everything that came from the server: never sent back.
-export const REMOTE = Symbol("drafting-remote");
 
 export function toBytes(data) {
   if (data instanceof Uint8Array) return data;
@@ -27,25 +29,28 @@ export function toBytes(data) {
   throw new TypeError("binary message expected");
 }
 
-export function syncStep1Message(doc) {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  syncProtocol.writeSyncStep1(encoder, doc);
-  return encoding.toUint8Array(encoder);
-}
-
 export function updateMessage(update) {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  syncProtocol.writeUpdate(encoder, update);
+  encoding.writeVarUint(encoder, UPDATE);
+  encoding.writeVarUint8Array(encoder, update);
   return encoding.toUint8Array(encoder);
 }
 
-export function awarenessMessage(awareness, clients) {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
-  return encoding.toUint8Array(encoder);
+// The Civic message a server's frame carries, or null for a y-websocket message.
+export function readCivic(bytes) {
+  const decoder = decoding.createDecoder(bytes);
+  if (decoding.readVarUint(decoder) !== MESSAGE_CIVIC) return null;
+  return JSON.parse(decoding.readVarString(decoder));
+}
+
+// What a frame the provider sends is: [type, sub-type, payload] for a sync message.
+function describe(bytes) {
+  const decoder = decoding.createDecoder(bytes);
+  const type = decoding.readVarUint(decoder);
+  if (type !== MESSAGE_SYNC) return [type, null, null];
+  const sub = decoding.readVarUint(decoder);
+  return [type, sub, sub === UPDATE ? decoding.readVarUint8Array(decoder) : null];
 }
 
 class Emitter {
@@ -59,86 +64,61 @@ class Emitter {
 }
 
 /**
- * Events: "joined" / "rejoined" (ack), "join-failed" / "rejoin-failed" (ack), "synced" (first step 2),
- * "status" ("connecting" | "connected" | "reconnecting"), "pending", "saved" (nothing left unacknowledged),
- * "refused" ({code, message}: an edit refused for good), "error" ({code, message}: the server's error event).
+ * Events: "welcome" ({role, user, message?}, each time a connection opens), "role" (role), "mode"
+ * (mode), "synced" (the first sync), "status" ("connecting" | "connected" | "reconnecting"),
+ * "pending", "saved" (nothing left unacknowledged), "refused" ({code, message}: an edit refused for
+ * good), "error" ({code, message}: any refusal, to be said).
  */
 export class DraftingSession extends Emitter {
-  constructor(socket, documentId, { doc = new Y.Doc(), user = null, ackTimeout = 15000 } = {}) {
+  constructor(url, { doc = new Y.Doc(), user = null, ackTimeout = 15000, WebSocketClass = WebSocket } = {}) {
     super();
-    this.socket = socket;
-    this.documentId = documentId;
     this.doc = doc;
     this.text = doc.getText("body");
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.ackTimeout = ackTimeout;
-    this.role = null;
     this.user = user;
-    this.joined = false; // joined on the current connection
-    this.everJoined = false;
-    this.synced = false; // received the server's step 2 at least once
-    this.queue = []; // local updates not yet sent
-    this.inflight = null; // the batch sent, waiting for its ack
-    this.generation = 0; // bumped on every disconnect: late acks of an old connection are ignored
+    this.everConnected = false;
+    this.synced = false;
+    this.socket = null; // the current connection's WebSocket
+    this.outstanding = []; // updates sent and not yet answered (null: a step 2, never sent again)
+    this.queue = []; // local updates held while one is in flight
+    this.timer = null;
     if (user) this.setUser(user);
-
-    this.onDocUpdate = (update, origin) => {
-      if (origin === REMOTE) return;
-      this.queue.push(update);
-      this.fire("pending");
-      this.flush();
-    };
-    this.onAwarenessUpdate = ({ added, updated, removed }, origin) => {
-      if (!this.joined) return;
-      // The server keeps everyone's presence and sends it to a newcomer after its sync: nobody has
-      // to announce themselves again when someone arrives.
-      if (origin === REMOTE) return;
-      const changed = added.concat(updated, removed).filter((id) => id === this.doc.clientID);
-      if (changed.length) this.send(awarenessMessage(this.awareness, changed), () => {});
-    };
-    doc.on("update", this.onDocUpdate);
-    this.awareness.on("update", this.onAwarenessUpdate);
-
-    this.onConnect = () => this.join();
-    this.onDisconnect = () => {
-      this.generation += 1;
-      this.joined = false;
-      if (this.inflight) {
-        this.queue.unshift(this.inflight.update);
-        this.inflight = null;
+    const session = this;
+    // The provider's WebSocket: Civic's messages and the flow of updates, the rest as it is.
+    class CivicSocket extends WebSocketClass {
+      constructor(address, protocols) {
+        super(address, protocols);
+        session.attach(this);
       }
-      // The others' presence is stale from now on; they come back with the next sync.
-      const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
-      awarenessProtocol.removeAwarenessStates(this.awareness, others, REMOTE);
-      // Forget their clocks too: when they speak again after we are back, their unchanged clock must
-      // not look like old news.
-      others.forEach((id) => this.awareness.meta.delete(id));
-      this.fire("status", this.everJoined ? "reconnecting" : "connecting");
-    };
-    this.onMessage = (documentId, data) => {
-      if (String(documentId) !== String(this.documentId)) return;
-      try {
-        this.receive(toBytes(data));
-      } catch (error) {
-        console.warn("drafting: unreadable message", error); // eslint-disable-line no-console
+      set onmessage(handler) {
+        super.onmessage = handler && ((event) => { if (!session.take(this, event.data)) handler(event); });
       }
-    };
-    this.onServerError = (documentId, error) => {
-      if (documentId != null && String(documentId) !== String(this.documentId)) return;
-      if (error && RETRY.has(error.code)) return; // handled where the ack comes back
-      this.fire("error", error || {});
-    };
-    this.onMode = (data) => {
-      // The document's mode changed: join again for the new role.
-      if (data && String(data.document) === String(this.documentId) && this.joined) this.join();
-    };
-    socket.on("connect", this.onConnect);
-    socket.on("disconnect", this.onDisconnect);
-    socket.on("y", this.onMessage);
-    socket.on("error", this.onServerError);
-    socket.on("mode", this.onMode);
-    if (socket.connected) this.join();
-    else this.fire("status", "connecting");
+      get onmessage() { return super.onmessage; }
+      send(data) {
+        if (!session.hold(this, data)) super.send(data);
+      }
+      sendNow(data) { super.send(data); }
+    }
+    // The endpoint is …/documents/<id>/sync: the provider adds the room name ("sync") to its address.
+    const base = new URL(url, window.location.href);
+    base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+    const room = base.pathname.split("/").pop();
+    base.pathname = base.pathname.slice(0, -room.length - 1);
+    this.provider = new WebsocketProvider(base.href.replace(/\/$/, ""), room, doc, {
+      awareness: this.awareness,
+      params: { civic: "1" },
+      WebSocketPolyfill: CivicSocket,
+      disableBc: true, // every tab talks to the server: what it saves is what the server says it saved
+    });
+    this.provider.on("status", ({ status }) => this.onStatus(status));
+    this.provider.on("sync", (synced) => {
+      if (synced && !this.synced) {
+        this.synced = true;
+        this.fire("synced");
+      }
+    });
+    this.fire("status", "connecting");
   }
 
   setUser(user) {
@@ -151,98 +131,110 @@ export class DraftingSession extends Emitter {
     });
   }
 
-  join() {
-    const generation = this.generation;
-    this.socket.emit("join", { document: this.documentId }, (ack) => {
-      if (generation !== this.generation) return; // the answer of a connection that is gone
-      if (!ack || !ack.ok) {
-        this.fire(this.everJoined ? "rejoin-failed" : "join-failed", ack || {});
-        return;
-      }
-      this.role = ack.role;
-      if (ack.user) this.setUser({ ...(this.user || {}), ...ack.user });
-      if (this.everJoined) {
+  onStatus(status) {
+    if (status === "connected") {
+      if (this.everConnected) {
         // When we dropped, the server told the others we left with our clock + 1: announce ourselves
         // with a newer clock than that, or they would ignore us.
         this.awareness.setLocalState(this.awareness.getLocalState());
         this.awareness.setLocalState(this.awareness.getLocalState());
       }
-      this.joined = true;
-      const first = !this.everJoined;
-      this.everJoined = true;
+      this.everConnected = true;
       this.fire("status", "connected");
-      this.fire(first ? "joined" : "rejoined", ack);
-      this.send(syncStep1Message(this.doc), () => {});
-      this.send(awarenessMessage(this.awareness, [this.doc.clientID]), () => {});
-      this.flush();
-    });
+    } else if (status === "disconnected") {
+      // Forget the others' clocks too: when they speak again after we are back, their unchanged clock
+      // must not look like old news.
+      [...this.awareness.meta.keys()].filter((id) => id !== this.doc.clientID).forEach((id) => this.awareness.meta.delete(id));
+      this.fire("status", this.everConnected ? "reconnecting" : "connecting");
+    }
   }
 
-  send(message, ack) {
-    if (ack) this.socket.emit("y", this.documentId, message, ack);
-    else this.socket.emit("y", this.documentId, message);
+  // A new connection: what was held or in flight is in the document, which its sync's step 2 carries.
+  attach(socket) {
+    this.socket = socket;
+    this.outstanding = [];
+    this.queue = [];
+    window.clearTimeout(this.timer);
   }
 
+  // A frame the provider sends: true when held back (an update while another is in flight).
+  hold(socket, data) {
+    if (socket !== this.socket) return false;
+    const [type, sub, update] = describe(toBytes(data));
+    if (type !== MESSAGE_SYNC || (sub !== UPDATE && sub !== STEP2)) return false;
+    if (sub === UPDATE && this.outstanding.length) {
+      this.queue.push(update);
+      this.fire("pending");
+      return true;
+    }
+    this.sent(sub === UPDATE ? update : null);
+    return false;
+  }
+
+  sent(update) {
+    this.outstanding.push(update);
+    this.watch();
+  }
+
+  // No answer in time: the connection is given up, and the next one's sync sends what is unsaved.
+  watch() {
+    window.clearTimeout(this.timer);
+    if (this.outstanding.length) {
+      this.timer = window.setTimeout(() => { if (this.socket) this.socket.close(); }, this.ackTimeout);
+    }
+  }
+
+  // A frame from the server: true when it was Civic's (the provider never sees those).
+  take(socket, data) {
+    const message = readCivic(toBytes(data));
+    if (message === null) return false;
+    if (socket !== this.socket) return true;
+    if (message.type === "welcome") {
+      if (message.user) this.setUser({ ...(this.user || {}), ...message.user });
+      this.fire("welcome", message);
+    } else if (message.type === "role") {
+      this.fire("role", message.role);
+    } else if (message.type === "mode") {
+      this.fire("mode", message.mode);
+    } else if (message.type === "saved") {
+      this.answered(null);
+    } else if (message.type === "error") {
+      if (message.answers) this.answered(message);
+      else this.fire("error", message);
+    }
+    return true;
+  }
+
+  answered(error) {
+    const update = this.outstanding.shift();
+    this.watch();
+    if (error && RETRY.has(error.code) && update) {
+      // Not refused for good: sent again a little later, with what was typed meanwhile.
+      this.queue.unshift(update);
+      window.setTimeout(() => this.flush(), RETRY_DELAY_MS);
+      return;
+    }
+    if (error) {
+      this.fire("error", error);
+      // Refused for good (read-only now, too big): the text stays on screen, the reason is said.
+      if (update) this.fire("refused", error);
+    }
+    if (!this.flush() && !this.unsaved) this.fire("saved");
+  }
+
+  // Send what was held, merged, if nothing is in flight; true when something was sent.
   flush() {
-    if (!this.joined || this.inflight || !this.queue.length) return;
+    const socket = this.socket;
+    if (!socket || socket.readyState !== socket.OPEN || this.outstanding.length || !this.queue.length) return false;
     const update = this.queue.length === 1 ? this.queue[0] : Y.mergeUpdates(this.queue);
     this.queue = [];
-    const generation = this.generation;
-    const inflight = { update };
-    this.inflight = inflight;
-    const current = () => generation === this.generation && this.inflight === inflight;
-    const timer = setTimeout(() => {
-      // No answer in time: send the batch again (applying an update twice is harmless).
-      if (!current()) return;
-      this.queue.unshift(update);
-      this.inflight = null;
-      this.flush();
-    }, this.ackTimeout);
-    this.send(updateMessage(update), (ack) => {
-      if (!current()) return;
-      clearTimeout(timer);
-      this.inflight = null;
-      if (ack && ack.ok) {
-        if (!this.queue.length) this.fire("saved");
-      } else if (ack && RETRY.has(ack.code)) {
-        // Not refused for good: send it again a little later (after joining again if need be).
-        this.queue.unshift(update);
-        if (ack.code === "not-joined") {
-          this.joined = false;
-          this.join();
-        } else {
-          setTimeout(() => this.flush(), RETRY_DELAY_MS);
-        }
-        return;
-      } else {
-        // Refused for good (read-only now, too big): the text stays on screen, the reason is said.
-        this.fire("refused", { code: (ack && ack.code) || "refused", message: ack && (ack.error || ack.message) });
-      }
-      this.flush();
-    });
+    this.sent(update);
+    socket.sendNow(updateMessage(update));
+    return true;
   }
 
   get unsaved() {
-    return this.queue.length + (this.inflight ? 1 : 0);
-  }
-
-  receive(bytes) {
-    const decoder = decoding.createDecoder(bytes);
-    const type = decoding.readVarUint(decoder);
-    if (type === MESSAGE_SYNC) {
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MESSAGE_SYNC);
-      const kind = syncProtocol.readSyncMessage(decoder, encoder, this.doc, REMOTE);
-      if (kind === syncProtocol.messageYjsSyncStep1) {
-        // The server asks what it lacks: edits made offline, if any, travel in this step 2.
-        this.send(encoding.toUint8Array(encoder), () => {});
-      } else if (kind === syncProtocol.messageYjsSyncStep2 && !this.synced) {
-        this.synced = true;
-        this.fire("synced");
-      }
-    } else if (type === MESSAGE_AWARENESS) {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), REMOTE);
-    }
+    return this.queue.length + this.outstanding.length;
   }
 
   // Tell the others we are gone (closing the tab, going to another page).
@@ -251,14 +243,8 @@ export class DraftingSession extends Emitter {
   }
 
   destroy() {
-    awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], "destroy");
-    this.doc.off("update", this.onDocUpdate);
-    this.awareness.off("update", this.onAwarenessUpdate);
-    this.socket.off("connect", this.onConnect);
-    this.socket.off("disconnect", this.onDisconnect);
-    this.socket.off("y", this.onMessage);
-    this.socket.off("error", this.onServerError);
-    this.socket.off("mode", this.onMode);
+    this.goodbye();
+    this.provider.destroy();
     this.awareness.destroy();
   }
 }

@@ -8,14 +8,16 @@ from sqlalchemy import ColumnElement, func, select
 
 from civic.accounts.models import User
 from civic.deliberation.drafting import crdt
-from civic.deliberation.drafting import services as drafting
 from civic.deliberation.drafting.amendments import services
 from civic.deliberation.drafting.amendments.models import Amendment, AmendmentSupport
+from civic.deliberation.drafting.log import rows as log_rows
+from civic.deliberation.drafting.log import updates
 from civic.deliberation.drafting.models import (
     Document,
     DocumentUpdate,
     DocumentVersion,
 )
+from civic.deliberation.drafting.sync import protocol
 from civic.errors import Conflict, Forbidden
 from civic.extensions import db
 from civic.notifications.models import Notification
@@ -59,7 +61,7 @@ def test_the_anchors_follow_the_passage_through_later_edits(app: Flask) -> None:
     amendment = services.propose_amendment(author, document, "ouvertes le dimanche", "ouvertes tard", "Oui")
     _set_mode(document, "open")
     doc = client_doc(document.id)
-    drafting.receive_update(document, moderator, edit(doc, "Préambule ajouté. Été " + TEXT), "editor")
+    updates.receive_update(document, moderator.id, edit(doc, "Préambule ajouté. Été " + TEXT), "editor")
     where = services.amendment_overview(document, [amendment])
     text, place = where[0], where[1][amendment.id]
     assert place is not None and text[place[0] : place[1]] == "ouvertes le dimanche"
@@ -72,13 +74,13 @@ def test_a_passage_at_the_end_of_an_accented_text_keeps_its_place_through_edits_
     _set_mode(document, "open")
     doc = client_doc(document.id)
     changed = "Été : " + TEXT.replace("pour tous", "pour toutes et tous").replace("Une fibre", "Une fibre ")
-    drafting.receive_update(document, moderator, edit(doc, changed), "editor")
+    updates.receive_update(document, moderator.id, edit(doc, changed), "editor")
     text, where, _conflicts = services.amendment_overview(document, [amendment])
     place = where[amendment.id]
     assert place is not None and text[place[0] : place[1]] == "chaque village."
     _set_mode(document, "suggest")
     services.accept_amendment(moderator, amendment)
-    assert drafting.text_at(document.id)[0] == changed.replace("chaque village.", "chaque hameau.")
+    assert log_rows.text_at(document.id)[0] == changed.replace("chaque village.", "chaque hameau.")
 
 
 def test_an_edited_passage_no_longer_locates(app: Flask) -> None:
@@ -86,8 +88,8 @@ def test_an_edited_passage_no_longer_locates(app: Flask) -> None:
     amendment = services.propose_amendment(author, document, "ouvertes le dimanche", "ouvertes tard", "Oui")
     _set_mode(document, "open")
     doc = client_doc(document.id)
-    drafting.receive_update(
-        document, moderator, edit(doc, TEXT.replace("le dimanche", "le samedi")), "editor"
+    updates.receive_update(
+        document, moderator.id, edit(doc, TEXT.replace("le dimanche", "le samedi")), "editor"
     )
     assert services.amendment_overview(document, [amendment])[1][amendment.id] is None
 
@@ -105,7 +107,7 @@ def test_accepting_applies_the_text_credits_the_author_and_records_a_version(app
     moderator, author, document = _setup()
     amendment = services.propose_amendment(author, document, "le dimanche", "tous les jours", "Oui")
     services.accept_amendment(moderator, amendment, "Bonne idée")
-    assert drafting.text_at(document.id)[0] == TEXT.replace("le dimanche", "tous les jours")
+    assert log_rows.text_at(document.id)[0] == TEXT.replace("le dimanche", "tous les jours")
     db.session.refresh(amendment)
     assert amendment.status == "accepted" and amendment.decided_by_id == moderator.id
     row = db.session.get(DocumentUpdate, amendment.applied_update_id)
@@ -126,7 +128,7 @@ def test_accepting_makes_conflicting_open_amendments_outdated_and_keeps_the_othe
     statuses = dict(db.session.execute(select(Amendment.number, Amendment.status)).all())
     assert statuses == {1: "accepted", 2: "outdated", 3: "open"}
     services.accept_amendment(moderator, third)
-    assert drafting.text_at(document.id)[0] == (
+    assert log_rows.text_at(document.id)[0] == (
         "Le numérique pour tous. Des médiathèques le dimanche. Une fibre dans chaque hameau."
     )
     with pytest.raises(services.AmendmentClosed):
@@ -138,7 +140,7 @@ def test_an_amendment_whose_passage_changed_cannot_be_accepted(app: Flask) -> No
     amendment = services.propose_amendment(author, document, "le dimanche", "tous les jours", "Oui")
     _set_mode(document, "open")
     doc = client_doc(document.id)
-    drafting.receive_update(document, moderator, edit(doc, TEXT.replace("dimanche", "lundi")), "editor")
+    updates.receive_update(document, moderator.id, edit(doc, TEXT.replace("dimanche", "lundi")), "editor")
     _set_mode(document, "suggest")
     rows = _count(DocumentUpdate)
     with pytest.raises(services.AmendmentClosed):
@@ -155,7 +157,7 @@ def test_rejecting_needs_an_answer_and_notifies_the_author(app: Flask) -> None:
     services.reject_amendment(moderator, amendment, "Pas de *budget*.")
     db.session.refresh(amendment)
     assert amendment.status == "rejected" and amendment.answer_html == "<p>Pas de <em>budget</em>.</p>"
-    assert drafting.text_at(document.id)[0] == TEXT
+    assert log_rows.text_at(document.id)[0] == TEXT
     notice = db.session.scalar(select(Notification).where(Notification.user_id == author.id))
     assert notice is not None and notice.kind == "amendment_rejected"
 
@@ -202,7 +204,7 @@ def test_a_consent_poll_decides_with_the_counting_library(
     assert amendment.consent == "closed"
     assert amendment.status == ("accepted" if passes else "rejected")
     expected = TEXT.replace("le dimanche", "tous les jours") if passes else TEXT
-    assert drafting.text_at(document.id)[0] == expected
+    assert log_rows.text_at(document.id)[0] == expected
     assert f"{answers.count('agree')} " in amendment.answer
 
 
@@ -229,19 +231,19 @@ def test_participants_cannot_decide(app: Flask) -> None:
 
 
 def test_an_accepted_amendment_reaches_the_people_on_the_document(app: Flask) -> None:
-    from tests.deliberation.drafting.test_events import Browser
+    from tests.deliberation.drafting.sync.sockets import Browser
 
     moderator, author, document = _setup()
     amendment = services.propose_amendment(author, document, "le dimanche", "tous les jours", "Oui")
     reader = Browser(app, make_user())
     try:
-        assert reader.join(document)["ok"]
+        assert reader.connect(document)["type"] == "welcome"
         reader.received()
         copy = client_doc(document.id)
         services.accept_amendment(moderator, amendment)
-        updates = [args for name, args in reader.received() if name == "y"]
-        assert len(updates) == 1 and updates[0][0] == document.id
-        message = crdt.parse_message(updates[0][1])
+        relayed = reader.received()
+        assert len(relayed) == 1
+        message = protocol.parse_message(relayed[0])
         assert message.kind == "update"
         copy.apply_update(message.payload)
         assert crdt.text_of(copy) == TEXT.replace("le dimanche", "tous les jours")
@@ -255,8 +257,8 @@ def test_a_poll_adopting_an_amendment_whose_passage_changed_makes_it_outdated(ap
     services.open_consent(moderator, amendment)
     services.answer_consent(make_user(), amendment, "agree")
     _set_mode(document, "open")
-    drafting.receive_update(
-        document, moderator, edit(client_doc(document.id), TEXT.replace("dimanche", "lundi")), "editor"
+    updates.receive_update(
+        document, moderator.id, edit(client_doc(document.id), TEXT.replace("dimanche", "lundi")), "editor"
     )
     _set_mode(document, "suggest")
     rows = _count(DocumentUpdate)
@@ -264,4 +266,4 @@ def test_a_poll_adopting_an_amendment_whose_passage_changed_makes_it_outdated(ap
     db.session.refresh(amendment)
     assert amendment.status == "outdated" and amendment.consent == "closed"
     assert _count(DocumentUpdate) == rows
-    assert drafting.text_at(document.id)[0] == TEXT.replace("dimanche", "lundi")
+    assert log_rows.text_at(document.id)[0] == TEXT.replace("dimanche", "lundi")

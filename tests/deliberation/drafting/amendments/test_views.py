@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import ColumnElement, func, select
 
 from civic.accounts.models import User
-from civic.deliberation.drafting import services as drafting
 from civic.deliberation.drafting.amendments import services
 from civic.deliberation.drafting.amendments.models import Amendment, AmendmentSupport, AmendmentVote
+from civic.deliberation.drafting.log import rows as log_rows
 from civic.deliberation.drafting.models import Document, DocumentUpdate
 from civic.extensions import db
 from tests.conftest import html_text, post_form, sign_in
@@ -240,7 +240,7 @@ def test_accepting_without_javascript_changes_the_text_and_credits_the_author(
     page = _url(world.document, "/1")
     response = post_form(client, page + "/decide", {"decision": "accept", "answer": ""}, token_from=page)
     assert response.status_code == 302
-    assert drafting.text_at(world.document.id)[0] == TEXT.replace("le dimanche", "tous les jours")
+    assert log_rows.text_at(world.document.id)[0] == TEXT.replace("le dimanche", "tous les jours")
     newest = db.session.scalar(select(DocumentUpdate).order_by(DocumentUpdate.id.desc()).limit(1))
     assert newest is not None and newest.user_id == world.author.id
     document_page = html_text(
@@ -331,7 +331,7 @@ def test_a_consent_poll_decides_without_javascript(app: Flask, client: FlaskClie
     assert _status(world.amendment) == "accepted"
     result = html_text(client.get(page))
     assert "2 d'accord, 1 abstention" in result or "2 agree, 1 abstain" in result
-    assert drafting.text_at(world.document.id)[0] == TEXT.replace("le dimanche", "tous les jours")
+    assert log_rows.text_at(world.document.id)[0] == TEXT.replace("le dimanche", "tous les jours")
 
 
 # ---- lists and conflicts ----------------------------------------------------------------------------------

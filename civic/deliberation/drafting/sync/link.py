@@ -1,15 +1,14 @@
-"""Between server processes: each publishes what its editors sent, the others merge it into their relay.
+"""Between server processes: each publishes what its connections sent, the others take it as their own.
 
-Through Socket.IO's Redis queue, every process's relay batch went to every reader of the document: with
-two processes a reader got two messages per batch window, and the writes to readers were the largest
-cost of a busy room (for the server, and for the reader). Instead each process publishes the updates
-and presence its own connections sent, gathered for a short moment (DRAFTING_LINK_MS), on one Redis
-channel; every other process adds them to its own relay batch, so a reader gets one message per
-window whatever the number of processes. Messages are JSON with the bytes in base64; a process ignores
-its own. Like the Socket.IO queue, Redis publish/subscribe keeps nothing: a process that missed a
-message heals at the next join or sync, which apply the rows committed meanwhile (services.catch_up).
-Each message names the update rows it carries: a process that applies them to its copy of the document
-knows not to apply (nor relay) them again when it next catches up with the database.
+Each process publishes the updates and presence its own connections sent, gathered for a short moment
+(DRAFTING_LINK_MS), on one Redis channel of the site; every other process applies the updates to its
+copy of the document and adds them to its own relay batch, so a reader gets one message per window
+whatever the number of processes. The same channel carries a document's change of mode and the
+connections to close (a sign-out on another process). Messages are JSON with the bytes in base64; a
+process ignores its own. Redis publish/subscribe keeps nothing: a process that missed a message heals
+at the next sync, which applies the rows committed meanwhile (log.copies.catch_up). Each message names
+the update rows it carries: a process that applies them to its copy knows not to apply (nor relay)
+them again when it next catches up with the database.
 """
 
 from __future__ import annotations
@@ -20,9 +19,11 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting.sync import protocol
+from civic.deliberation.drafting.sync.protocol import AwarenessEntry, Gathered
 
 log = logging.getLogger(__name__)
 
@@ -30,52 +31,74 @@ log = logging.getLogger(__name__)
 PURPOSE = "drafting:relay"
 CHANNEL = f"civic:{PURPOSE}"
 
-# (document id, merged update or None, awareness entries, ids of the rows the update holds) -> None:
-# what another process published.
-Deliver = Callable[[int, bytes | None, list[crdt.AwarenessEntry], list[int]], None]
+
+@dataclass(frozen=True)
+class Note:
+    """One message between processes: a document's changes, its new mode, or connections to close."""
+
+    host: str
+    document: int | None = None
+    update: bytes | None = None
+    entries: list[AwarenessEntry] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # the ids of the stored rows `update` holds
+    mode: str | None = None
+    close: list[str] = field(default_factory=list)  # connection ids
 
 
-def encode(
-    host: str,
-    document_id: int,
-    update: bytes | None,
-    entries: list[crdt.AwarenessEntry],
-    rows: list[int] | None = None,
-) -> bytes:
-    message: dict[str, Any] = {"host": host, "document": document_id}
-    if update is not None:
-        message["update"] = base64.b64encode(update).decode()
-        if rows:
-            message["rows"] = rows
-    if entries:
-        message["awareness"] = base64.b64encode(crdt.encode_awareness(entries)).decode()
+Deliver = Callable[[Note], None]
+
+
+def encode(note: Note) -> bytes:
+    message: dict[str, Any] = {"host": note.host}
+    if note.document is not None:
+        message["document"] = note.document
+    if note.update is not None:
+        message["update"] = base64.b64encode(note.update).decode()
+        if note.rows:
+            message["rows"] = note.rows
+    if note.entries:
+        message["awareness"] = base64.b64encode(protocol.encode_awareness(note.entries)).decode()
+    if note.mode is not None:
+        message["mode"] = note.mode
+    if note.close:
+        message["close"] = note.close
     return json.dumps(message).encode()
 
 
-def decode(data: bytes) -> tuple[str, int, bytes | None, list[crdt.AwarenessEntry], list[int]]:
-    """(host, document id, update, awareness entries, row ids); ValueError for anything else."""
+def _strings(value: Any, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{what} are not strings")
+    return value
+
+
+def decode(data: bytes) -> Note:
+    """The note a message carries; ValueError for anything else."""
     try:
         message = json.loads(data)
-        host, document_id = str(message["host"]), message["document"]
+        host, document = str(message["host"]), message.get("document")
         update = base64.b64decode(message["update"], validate=True) if "update" in message else None
         rows = message.get("rows", [])
         if not isinstance(rows, list) or not all(isinstance(row, int) for row in rows):
             raise ValueError("row ids are not integers")
         entries = []
         if "awareness" in message:
-            parsed = crdt.parse_message(base64.b64decode(message["awareness"], validate=True))
+            parsed = protocol.parse_message(base64.b64decode(message["awareness"], validate=True))
             if parsed.kind != "awareness":
                 raise ValueError("not an awareness message")
-            entries = crdt.parse_awareness(parsed.payload)
-    except (KeyError, TypeError, ValueError, crdt.ProtocolError) as error:
+            entries = protocol.parse_awareness(parsed.payload)
+        mode = message.get("mode")
+        close = _strings(message.get("close", []), "connection ids")
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise ValueError(f"unreadable relay message: {error}") from error
-    if not isinstance(document_id, int):
+    if not isinstance(document, int) and not (document is None and close):
         raise ValueError("unreadable relay message: no document id")
-    return host, document_id, update, entries, rows
+    if mode is not None and not isinstance(mode, str):
+        raise ValueError("unreadable relay message: a mode that is not a string")
+    return Note(host, document, update, entries, rows, mode, close)
 
 
 class RedisLink:
-    """Publish this process's updates and presence per document; hand the others' to `deliver`.
+    """Publish this process's notes per document; hand the others' to `deliver`.
 
     `spawn(fn, *args)` and `sleep(seconds)` are the server's (green threads when served by eventlet).
     """
@@ -96,7 +119,7 @@ class RedisLink:
         self._redis = redis.Redis.from_url(url)
         self._spawn, self._sleep = spawn, sleep
         self._lock = threading.Lock()
-        self._pending: dict[int, crdt.Gathered] = {}
+        self._pending: dict[int, Gathered] = {}
         self._listening = False
         self._subscription: Any = None
         self._closed = False
@@ -109,7 +132,7 @@ class RedisLink:
             self._listening = True
         try:
             subscription = self._subscribe()  # before returning: nothing published from now is missed
-        except Exception:  # Redis is away: the next join tries again
+        except Exception:  # Redis is away: the next connection tries again
             with self._lock:
                 self._listening = False
             raise
@@ -131,7 +154,7 @@ class RedisLink:
         self,
         document_id: int,
         update: bytes | None = None,
-        entries: list[crdt.AwarenessEntry] | None = None,
+        entries: list[AwarenessEntry] | None = None,
         rows: list[int] | None = None,
     ) -> None:
         """Publish soon (gathered with what else comes within `seconds`); `rows`: the ids of the rows
@@ -140,12 +163,16 @@ class RedisLink:
             outgoing = self._pending.get(document_id)
             first = outgoing is None
             if outgoing is None:
-                outgoing = self._pending[document_id] = crdt.Gathered()
+                outgoing = self._pending[document_id] = Gathered()
             outgoing.add(update, entries, rows)
         if self.seconds <= 0:
             self.flush(document_id)
         elif first:
             self._spawn(self._flush_later, document_id)
+
+    def publish(self, note: Note) -> None:
+        """Publish a note at once (a mode, connections to close: rare, and awaited by people)."""
+        self._publish(encode(note), note.document)
 
     def _flush_later(self, document_id: int) -> None:
         self._sleep(self.seconds)
@@ -156,9 +183,12 @@ class RedisLink:
             outgoing = self._pending.pop(document_id, None)
         if outgoing is None:
             return
-        data = encode(
-            self.host, document_id, outgoing.merged(), list(outgoing.awareness.values()), outgoing.rows
+        note = Note(
+            self.host, document_id, outgoing.merged(), list(outgoing.awareness.values()), outgoing.rows or []
         )
+        self._publish(encode(note), document_id)
+
+    def _publish(self, data: bytes, document_id: int | None) -> None:
         try:
             self._redis.publish(self.channel, data)
         except Exception:  # the rows are committed: the other processes' readers heal at their next sync
@@ -182,9 +212,9 @@ class RedisLink:
         if not isinstance(data, bytes):
             return
         try:
-            host, document_id, update, entries, rows = decode(data)
+            note = decode(data)
         except ValueError:
             log.warning("ignored an unreadable co-drafting relay message")
             return
-        if host != self.host:
-            deliver(document_id, update, entries, rows)
+        if note.host != self.host:
+            deliver(note)

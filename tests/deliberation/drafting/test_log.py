@@ -1,4 +1,4 @@
-"""Co-drafting services: persist then broadcast, catch-up across processes, compaction, merges, limits."""
+"""The update log: persist then relay, catch-up across processes, compaction, merges, limits."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from civic import realtime
-from civic.deliberation.drafting import crdt, services
-from civic.deliberation.drafting.live import workspace
+from civic.deliberation.drafting import crdt, documents, errors, merge
+from civic.deliberation.drafting.history import versions
+from civic.deliberation.drafting.log import compaction, copies, updates
+from civic.deliberation.drafting.log import rows as log_rows
 from civic.deliberation.drafting.models import Document, DocumentSnapshot, DocumentUpdate
+from civic.deliberation.drafting.sync import protocol
+from civic.deliberation.drafting.sync.link import Note
+from civic.deliberation.drafting.sync.workspace import workspace
 from civic.errors import Forbidden, Invalid
 from civic.extensions import db
 from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit
@@ -38,19 +42,21 @@ def test_an_update_is_committed_before_it_is_relayed(app: Flask, monkeypatch: py
     _moderator, writer, document = _editor_setup()
     seen: list[tuple[str, int]] = []
 
-    def spy(event: str, args: tuple[Any, ...], to: str, **_options: Any) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def spy(document_id: int, message: bytes, skip: str | None) -> None:
         # A separate connection sees only committed rows: the relay must find the row there.
         with db.engine.connect() as other:
             count = other.execute(
                 text("SELECT count(*) FROM document_updates WHERE document_id = :d"), {"d": document.id}
             ).scalar_one()
-        seen.append((to, count))
+        seen.append((document_id, count))
 
-    monkeypatch.setattr(realtime, "publish_args", spy)
+    monkeypatch.setattr(workspace().relay, "deliver", spy)
     update = edit(client_doc(document.id), "A B C D")
-    row_id = services.receive_update(document, writer, update, "editor", sid="abc")
+    row_id = updates.receive_update(document, writer.id, update, "editor", sender="abc")
     assert row_id > 0
-    assert seen == [(f"document:{document.id}", 2)]
+    assert seen == [(document.id, 2)]
 
 
 def test_a_broadcast_batch_merges_updates_into_one_message(
@@ -58,34 +64,37 @@ def test_a_broadcast_batch_merges_updates_into_one_message(
 ) -> None:
     _moderator, writer, document = _editor_setup("")
     sent: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(realtime, "publish_args", lambda event, args, **kw: sent.append((event, args, kw)))
     relay = workspace().relay
+    monkeypatch.setattr(
+        relay, "deliver", lambda document_id, message, skip: sent.append((document_id, message, skip))
+    )
     monkeypatch.setattr(relay, "batch_seconds", 1.0)
     doc = client_doc(document.id)
     for word in ("un", "un deux", "un deux trois"):
-        services.receive_update(document, writer, edit(doc, word), "editor", sid="s1")
+        updates.receive_update(document, writer.id, edit(doc, word), "editor", sender="s1")
     assert sent == []  # still inside the batch window
     deadline = time.monotonic() + 3
     while not sent and time.monotonic() < deadline:
         time.sleep(0.02)
-    [(event, (document_id, message), kw)] = sent
-    assert event == "y" and document_id == document.id and kw["skip_sid"] == "s1"
-    parsed = crdt.parse_message(message)
+    [(document_id, message, skip)] = sent
+    assert document_id == document.id and skip == "s1"
+    parsed = protocol.parse_message(message)
     assert parsed.kind == "update"
     assert crdt.text_of(crdt.doc_from(parsed.payload)) == "un deux trois"
 
 
 def test_catch_up_applies_rows_another_process_wrote(app: Flask) -> None:
     _moderator, writer, document = _editor_setup("Début")
-    services.live_document(document)  # this process holds the document
+    copies.copy_of(document)  # this process holds the document
     other = client_doc(document.id)
     # Another process commits a row: written straight to the database, this process is not told.
     db.session.add(
         DocumentUpdate(document_id=document.id, data=edit(other, "Début et suite"), user_id=writer.id)
     )
     db.session.commit()
-    answer, _own = services.sync(document, crdt.doc_from().get_state())
-    browser = crdt.doc_from(crdt.parse_message(answer).payload)
+    copy = copies.catch_up(document)
+    answer = protocol.step2(copy.doc, crdt.doc_from().get_state())
+    browser = crdt.doc_from(protocol.parse_message(answer).payload)
     assert crdt.text_of(browser) == "Début et suite"
 
 
@@ -100,14 +109,14 @@ def test_catch_up_finds_a_row_that_became_visible_after_a_larger_id(app: Flask) 
         DocumentUpdate(id=100_002, document_id=document.id, data=edit(later, "trois "), user_id=writer.id)
     )
     db.session.commit()
-    live = services.catch_up(document)
+    live = copies.catch_up(document)
     assert live.last_id == 100_002
     # PostgreSQL gave id 100001 to a transaction that commits only now, after 100002 was seen.
     db.session.add(
         DocumentUpdate(id=100_001, document_id=document.id, data=edit(late, "deux "), user_id=writer.id)
     )
     db.session.commit()
-    live = services.catch_up(document)
+    live = copies.catch_up(document)
     assert 100_001 in live.applied
     assert sorted(crdt.text_of(live.doc).split()) == ["deux", "trois", "un"]
 
@@ -118,17 +127,17 @@ def test_compaction_gives_the_same_document_and_loading_starts_from_it(app: Flas
     for round_ in range(5):
         for number, doc in enumerate(docs):
             update = edit(doc, crdt.text_of(doc) + f" [{number}.{round_}]")
-            services.receive_update(document, writer, update, "editor")
-    expected, last = services.text_at(document.id)
-    snapshot = services.compact(document.id)
+            updates.receive_update(document, writer.id, update, "editor")
+    expected, last = log_rows.text_at(document.id)
+    snapshot = compaction.compact(document.id)
     assert snapshot is not None and snapshot.upto_update_id == last and snapshot.text == expected
-    assert services.compact(document.id) is None  # nothing new
+    assert compaction.compact(document.id) is None  # nothing new
     update = edit(docs[0], crdt.text_of(docs[0]) + " fin")
-    services.receive_update(document, writer, update, "editor")
-    workspace().forget(document.id)
-    live = services.live_document(document)
+    updates.receive_update(document, writer.id, update, "editor")
+    copies.copies().forget(document.id)
+    live = copies.copy_of(document)
     assert live.horizon == snapshot.upto_update_id and len(live.applied) == 1
-    assert crdt.text_of(live.doc) == services.text_at(document.id)[0]
+    assert crdt.text_of(live.doc) == log_rows.text_at(document.id)[0]
     assert " fin" in crdt.text_of(live.doc)
     assert _rows(document) == 17  # the raw rows stay
 
@@ -140,7 +149,7 @@ def test_compaction_runs_in_the_background_after_n_updates(
     monkeypatch.setitem(app.config, "DRAFTING_COMPACT_EVERY", 3)
     doc = client_doc(document.id)
     for word in ("a", "a b", "a b c"):
-        services.receive_update(document, writer, edit(doc, word), "editor")
+        updates.receive_update(document, writer.id, edit(doc, word), "editor")
     deadline = time.monotonic() + 5
     snapshot = None
     while snapshot is None and time.monotonic() < deadline:
@@ -155,68 +164,68 @@ def test_compaction_runs_in_the_background_after_n_updates(
 def test_the_no_javascript_merge_keeps_edits_made_meanwhile(app: Flask) -> None:
     _moderator, writer, document = _editor_setup("A B C")
     other = make_user(name="Autre")
-    shown, base = services.current_text(document)
+    shown, base = log_rows.current_text(document.id)
     assert shown == "A B C"
     # Someone changes C live while the no-JavaScript writer is typing.
-    services.receive_update(document, other, edit(client_doc(document.id), "A B D"), "editor")
-    row = services.merge_text(writer, document, base, "X B C")
+    updates.receive_update(document, other.id, edit(client_doc(document.id), "A B D"), "editor")
+    row = merge.merge_text(writer, document, base, "X B C")
     assert row > 0
-    assert services.text_at(document.id)[0] == "X B D"
-    assert crdt.text_of(services.catch_up(document).doc) == "X B D"
+    assert log_rows.text_at(document.id)[0] == "X B D"
+    assert crdt.text_of(copies.catch_up(document).doc) == "X B D"
     stored = db.session.get(DocumentUpdate, row)
     assert stored is not None and stored.user_id == writer.id
 
 
 def test_a_merge_of_unchanged_text_stores_nothing(app: Flask) -> None:
     _moderator, writer, document = _editor_setup("A B C")
-    _text, base = services.current_text(document)
-    assert services.merge_text(writer, document, base, "A B C\r\n".rstrip()) == 0
+    _text, base = log_rows.current_text(document.id)
+    assert merge.merge_text(writer, document, base, "A B C\r\n".rstrip()) == 0
     assert _rows(document) == 1
 
 
 @pytest.mark.parametrize("base", [-1, 999_999])
 def test_a_forged_base_is_refused(app: Flask, base: int) -> None:
     _moderator, writer, document = _editor_setup("A B C")
-    with pytest.raises(services.StaleBase):
-        services.merge_text(writer, document, base, "X")
+    with pytest.raises(errors.StaleBase):
+        merge.merge_text(writer, document, base, "X")
     assert _rows(document) == 1
 
 
 def test_a_base_from_another_document_is_refused(app: Flask) -> None:
     moderator, writer, document = _editor_setup("A B C")
     elsewhere = make_document(document.consultation, moderator, "Autre texte")
-    _text, base = services.current_text(elsewhere)
-    with pytest.raises(services.StaleBase):
-        services.merge_text(writer, document, base, "X")
+    _text, base = log_rows.current_text(elsewhere.id)
+    with pytest.raises(errors.StaleBase):
+        merge.merge_text(writer, document, base, "X")
 
 
 def test_crlf_from_a_text_area_is_stored_as_lf(app: Flask) -> None:
     _moderator, writer, document = _editor_setup("un\ndeux")
-    _text, base = services.current_text(document)
-    services.merge_text(writer, document, base, "un\r\ndeux\r\ntrois")
-    assert services.text_at(document.id)[0] == "un\ndeux\ntrois"
+    _text, base = log_rows.current_text(document.id)
+    merge.merge_text(writer, document, base, "un\r\ndeux\r\ntrois")
+    assert log_rows.text_at(document.id)[0] == "un\ndeux\ntrois"
 
 
 def test_unicode_edits_land_where_they_were_made(app: Flask) -> None:
     _moderator, writer, document = _editor_setup("Élan 😀 vers l’été")
-    _text, base = services.current_text(document)
-    services.merge_text(writer, document, base, "Élan 😀 joyeux vers l’été ✓")
-    assert services.text_at(document.id)[0] == "Élan 😀 joyeux vers l’été ✓"
+    _text, base = log_rows.current_text(document.id)
+    merge.merge_text(writer, document, base, "Élan 😀 joyeux vers l’été ✓")
+    assert log_rows.text_at(document.id)[0] == "Élan 😀 joyeux vers l’été ✓"
 
 
 def test_too_large_an_update_is_refused_and_not_stored(app: Flask) -> None:
     _moderator, writer, document = _editor_setup("")
     update = edit(client_doc(document.id), "x" * (app.config["DRAFTING_MAX_UPDATE_BYTES"] + 1))
-    with pytest.raises(services.TooLarge):
-        services.receive_update(document, writer, update, "editor")
+    with pytest.raises(errors.TooLarge):
+        updates.receive_update(document, writer.id, update, "editor")
     assert _rows(document) == 0
 
 
 @pytest.mark.parametrize("garbage", [b"\xff\xfe\xfd\x00garbage", b"", b"\x01"])
 def test_unreadable_updates_are_refused_and_not_stored(app: Flask, garbage: bytes) -> None:
     _moderator, writer, document = _editor_setup("")
-    with pytest.raises(services.Malformed):
-        services.receive_update(document, writer, garbage, "editor")
+    with pytest.raises(errors.Malformed):
+        updates.receive_update(document, writer.id, garbage, "editor")
     assert _rows(document) == 0
 
 
@@ -226,13 +235,13 @@ def test_a_full_document_refuses_growth_but_allows_deleting(
     _moderator, writer, document = _editor_setup("")
     monkeypatch.setitem(app.config, "DRAFTING_MAX_TEXT_BYTES", 100)
     doc = client_doc(document.id)
-    services.receive_update(document, writer, edit(doc, "a" * 95), "editor")
-    with pytest.raises(services.DocumentFull) as refused:
-        services.receive_update(document, writer, edit(crdt.copy_of(doc), "a" * 120), "editor")
+    updates.receive_update(document, writer.id, edit(doc, "a" * 95), "editor")
+    with pytest.raises(errors.DocumentFull) as refused:
+        updates.receive_update(document, writer.id, edit(crdt.copy_of(doc), "a" * 120), "editor")
     assert "100" in refused.value.message
     assert _rows(document) == 1
-    services.receive_update(document, writer, edit(doc, "a" * 10), "editor")
-    assert services.text_at(document.id)[0] == "a" * 10
+    updates.receive_update(document, writer.id, edit(doc, "a" * 10), "editor")
+    assert log_rows.text_at(document.id)[0] == "a" * 10
 
 
 def test_the_size_limit_falls_on_the_exact_character_when_typing_one_at_a_time(
@@ -244,23 +253,23 @@ def test_the_size_limit_falls_on_the_exact_character_when_typing_one_at_a_time(
     monkeypatch.setitem(app.config, "DRAFTING_MAX_TEXT_BYTES", 60)
     doc = client_doc(document.id)
     for length in range(1, 61):
-        services.receive_update(document, writer, edit(doc, "a" * length), "editor")
-    with pytest.raises(services.DocumentFull):
-        services.receive_update(document, writer, edit(crdt.copy_of(doc), "a" * 61), "editor")
-    services.receive_update(document, writer, edit(doc, "a" * 59), "editor")  # deleting is allowed
-    services.receive_update(document, writer, edit(doc, "a" * 59 + "b"), "editor")  # back to the limit
-    with pytest.raises(services.DocumentFull):
-        services.receive_update(document, writer, edit(crdt.copy_of(doc), "a" * 59 + "bc"), "editor")
-    assert services.text_at(document.id)[0] == "a" * 59 + "b"
+        updates.receive_update(document, writer.id, edit(doc, "a" * length), "editor")
+    with pytest.raises(errors.DocumentFull):
+        updates.receive_update(document, writer.id, edit(crdt.copy_of(doc), "a" * 61), "editor")
+    updates.receive_update(document, writer.id, edit(doc, "a" * 59), "editor")  # deleting is allowed
+    updates.receive_update(document, writer.id, edit(doc, "a" * 59 + "b"), "editor")  # back to the limit
+    with pytest.raises(errors.DocumentFull):
+        updates.receive_update(document, writer.id, edit(crdt.copy_of(doc), "a" * 59 + "bc"), "editor")
+    assert log_rows.text_at(document.id)[0] == "a" * 59 + "b"
     assert _rows(document) == 62
 
 
 def test_an_oversized_submitted_text_is_refused(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     _moderator, writer, document = _editor_setup("A")
     monkeypatch.setitem(app.config, "DRAFTING_MAX_TEXT_BYTES", 50)
-    _text, base = services.current_text(document)
-    with pytest.raises(services.TooLarge):
-        services.merge_text(writer, document, base, "é" * 30)
+    _text, base = log_rows.current_text(document.id)
+    with pytest.raises(errors.TooLarge):
+        merge.merge_text(writer, document, base, "é" * 30)
     assert _rows(document) == 1
 
 
@@ -268,37 +277,37 @@ def test_only_editors_may_send_updates(app: Flask) -> None:
     _moderator, writer, document = _editor_setup("A")
     update = edit(client_doc(document.id), "AB")
     for role in ("suggester", "viewer"):
-        with pytest.raises(services.NotAllowed):
-            services.receive_update(document, writer, update, role)
+        with pytest.raises(errors.NotAllowed):
+            updates.receive_update(document, writer.id, update, role)
     document.mode = Document.FINAL
     db.session.commit()
-    with pytest.raises(services.NotAllowed):
-        services.receive_update(document, writer, update, "editor")
-    with pytest.raises(services.NotAllowed):
-        services.merge_text(writer, document, 1, "AB")
+    with pytest.raises(errors.NotAllowed):
+        updates.receive_update(document, writer.id, update, "editor")
+    with pytest.raises(errors.NotAllowed):
+        merge.merge_text(writer, document, 1, "AB")
     assert _rows(document) == 1
 
 
 def test_create_document_stores_the_starting_text_by_its_creator(app: Flask) -> None:
     moderator = make_user()
     consultation = drafting_consultation(moderators=[moderator])
-    document = services.create_document(moderator, consultation, "Manifeste", "", "# Titre\r\n\nTexte")
-    assert services.text_at(document.id)[0] == "# Titre\n\nTexte"
+    document = documents.create_document(moderator, consultation, "Manifeste", "", "# Titre\r\n\nTexte")
+    assert log_rows.text_at(document.id)[0] == "# Titre\n\nTexte"
     assert (
         db.session.scalar(select(DocumentUpdate.user_id).where(DocumentUpdate.document_id == document.id))
         == moderator.id
     )
     with pytest.raises(Forbidden):
-        services.create_document(make_user(), consultation, "Autre", "", "")
+        documents.create_document(make_user(), consultation, "Autre", "", "")
     with pytest.raises(Invalid):
-        services.create_document(moderator, consultation, " ", "", "")
+        documents.create_document(moderator, consultation, " ", "", "")
 
 
 def test_versions_are_numbered_and_keep_their_text(app: Flask) -> None:
     moderator, writer, document = _editor_setup("v1")
-    first = services.record_version(document)
-    services.receive_update(document, writer, edit(client_doc(document.id), "v2"), "editor")
-    second = services.record_version(document, moderator, "  Avant le vote ")
+    first = versions.record_version(document)
+    updates.receive_update(document, writer.id, edit(client_doc(document.id), "v2"), "editor")
+    second = versions.record_version(document, moderator, "  Avant le vote ")
     assert (first.number, first.name, first.text, first.created_by_id) == (1, "", "v1", None)
     assert (second.number, second.name, second.text, second.created_by_id) == (
         2,
@@ -306,34 +315,14 @@ def test_versions_are_numbered_and_keep_their_text(app: Flask) -> None:
         "v2",
         moderator.id,
     )
-    assert services.text_at(document.id, first.upto_update_id)[0] == "v1"
-
-
-def test_the_cap_turns_later_editors_into_suggesters(app: Flask) -> None:
-    _moderator, _writer, document = _editor_setup("A")
-    document.max_editors = 2
-    assert services.enter(document, None, "s1", "editor") == ("editor", None)
-    assert services.enter(document, None, "s2", "editor") == ("editor", None)
-    role, message = services.enter(document, None, "s3", "editor")
-    assert role == "suggester" and message and "2" in message
-    services.leave(document.id, "s1")
-    assert services.enter(document, None, "s4", "editor") == ("editor", None)
-
-
-def test_a_flood_exhausts_the_message_budget(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(app.config, "DRAFTING_RATE", 1)
-    monkeypatch.setitem(app.config, "DRAFTING_BURST", 5)
-    flooder, calm = make_user(), make_user()
-    allowed = [services.allow_message(flooder, "s1") for _ in range(20)]
-    assert allowed[:5] == [True] * 5 and not any(allowed[6:])
-    assert services.allow_message(calm, "s2")
+    assert log_rows.text_at(document.id, first.upto_update_id)[0] == "v1"
 
 
 def test_what_the_link_brings_is_applied_to_the_copy_and_never_resent_at_a_catch_up(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _moderator, writer, document = _editor_setup("Texte")
-    live = services.live_document(document)
+    live = copies.copy_of(document)
     relayed: list[bytes | None] = []
     monkeypatch.setattr(
         workspace().relay, "receive", lambda document_id, update, entries, rows=None: relayed.append(update)
@@ -347,10 +336,12 @@ def test_what_the_link_brings_is_applied_to_the_copy_and_never_resent_at_a_catch
     row = DocumentUpdate(document_id=document.id, data=update, user_id=writer.id)
     db.session.add(row)
     db.session.commit()
-    workspace().receive(document.id, update, [], [row.id])
+    workspace().receive(Note("another process", document.id, update, [], [row.id]))
     assert crdt.text_of(live.doc) == "Texte d’ailleurs" and row.id in live.applied
     assert relayed == [update]
-    services.catch_up(document)  # a join on this process: nothing new, nothing to re-send
+    copies.catch_up(document)  # a join on this process: nothing new, nothing to re-send
     assert resent == []
-    workspace().receive(document.id, update, [], [row.id])  # heard twice (a catch-up came first)
+    workspace().receive(
+        Note("another process", document.id, update, [], [row.id])
+    )  # heard twice (a catch-up came first)
     assert relayed == [update, None]

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from civic.deliberation.drafting import presence
-from civic.deliberation.drafting.presence import RedisPresence
+from civic.deliberation.drafting.sync import budget
+from civic.deliberation.drafting.sync.budget import RedisBudget
 from tests.conftest import TEST_REDIS_URL, service_missing
 
 
@@ -19,24 +19,26 @@ def fresh_workspace() -> None:
     """These tests need no app (overrides the package's autouse fixture)."""
 
 
-def _redis_pair() -> tuple[RedisPresence, RedisPresence]:
+def _redis_pair() -> tuple[RedisBudget, RedisBudget]:
+    """Two processes' budgets (each its own connections) on the same keys."""
     if not TEST_REDIS_URL:
-        service_missing("Redis presence tests need TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15)")
+        service_missing("Redis budget tests need TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15)")
+    import redis
+
     prefix = f"civic:test:{secrets.token_hex(4)}:"
-    return RedisPresence(str(TEST_REDIS_URL), prefix=prefix), RedisPresence(
-        str(TEST_REDIS_URL), prefix=prefix
-    )
+    first, second = (RedisBudget(redis.Redis.from_url(str(TEST_REDIS_URL)), prefix=prefix) for _ in range(2))
+    return first, second
 
 
 def test_two_processes_share_one_budget_through_leases() -> None:
     first, second = _redis_pair()
-    burst = 3 * presence.LEASE_TOKENS + 2
+    burst = 3 * budget.LEASE_TOKENS + 2
     try:
         allowed = [store.allow("user:1", 0.001, burst) for _ in range(burst) for store in (first, second)]
         # Leased tokens are taken from the shared bucket: never more than it holds, and a token
         # leased by one process is not spent by the other.
         assert sum(allowed) <= burst
-        assert sum(allowed) >= burst - 2 * (presence.LEASE_TOKENS - 1)
+        assert sum(allowed) >= burst - 2 * (budget.LEASE_TOKENS - 1)
         assert not first.allow("user:1", 0.001, burst) and not second.allow("user:1", 0.001, burst)
     finally:
         first.clear()
@@ -53,7 +55,7 @@ def test_leases_spare_redis_a_round_trip_per_message(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(store, "_bucket", counting)
     try:
-        assert all(store.allow("user:3", 100, 200) for _ in range(3 * presence.LEASE_TOKENS))
+        assert all(store.allow("user:3", 100, 200) for _ in range(3 * budget.LEASE_TOKENS))
         assert len(calls) == 3
     finally:
         store.clear()
@@ -61,7 +63,7 @@ def test_leases_spare_redis_a_round_trip_per_message(monkeypatch: pytest.MonkeyP
 
 def test_an_unused_lease_expires(monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = _redis_pair()
-    monkeypatch.setattr(presence, "LEASE_SECONDS", 0.05)
+    monkeypatch.setattr(budget, "LEASE_SECONDS", 0.05)
     try:
         assert first.allow("user:4", 0.001, 5)  # leases all 5 tokens: the other process gets none
         assert not second.allow("user:4", 0.001, 5)
@@ -83,12 +85,12 @@ def test_messages_arriving_together_share_one_lease_request(monkeypatch: pytest.
         return script(*args, **kwargs)
 
     monkeypatch.setattr(store, "_bucket", slow)
-    together = presence.LEASE_TOKENS + 5
+    together = budget.LEASE_TOKENS + 5
     try:
         with ThreadPoolExecutor(together) as pool:
             allowed = list(pool.map(lambda _: store.allow("user:5", 100, 200), range(together)))
         assert all(allowed)
         # The first asks; the others wait for its lease: those it does not cover ask again.
-        assert len(calls) <= together - (presence.LEASE_TOKENS - 1)
+        assert len(calls) <= together - (budget.LEASE_TOKENS - 1)
     finally:
         store.clear()
