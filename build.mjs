@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 
 mkdirSync("static/dist", { recursive: true });
 await build({
-  entryPoints: { site: "static/src/css/site.css", discussion: "static/src/css/discussion.css", drafting: "static/src/css/drafting.css", opinions: "static/src/css/opinions.css", coalitions: "static/src/css/coalitions.css" },
+  entryPoints: { site: "static/src/css/site.css", discussion: "static/src/css/discussion.css", drafting: "static/src/css/drafting.css", opinions: "static/src/css/opinions.css", coalitions: "static/src/css/coalitions.css", live: "static/src/css/live.css", projector: "static/src/css/projector.css" },
   bundle: true,
   minify: true,
   outdir: "static/dist",
@@ -19,6 +19,8 @@ await build({
     notifications: "static/src/js/notifications.js",
     drafting: "static/src/js/drafting.js",
     opinions: "static/src/js/opinions.js",
+    live: "static/src/js/live.js",
+    "live-console": "static/src/js/live-console.js",
     coalitions: "static/src/js/coalitions.js",
   },
   bundle: true,

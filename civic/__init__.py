@@ -35,7 +35,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         templating,
         voting,
     )
-    from civic.deliberation import discussion, drafting, moderation, opinions, proposals
+    from civic.deliberation import discussion, drafting, live, moderation, opinions, proposals
     from civic.extensions import csrf, db, limiter, migrate
 
     app = Flask(
@@ -74,6 +74,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     proposals.init_app(app)
     drafting.init_app(app)
     opinions.init_app(app)
+    live.init_app(app)
     voting.init_app(app)
     opendata.init_app(app)
     coalitions.init_app(app)

@@ -14,6 +14,7 @@ from civic.components import PHASE_KINDS
 from civic.consultations.models import Consultation, Phase
 from civic.deliberation.discussion import demo as discussion_demo
 from civic.deliberation.drafting import demo as drafting_demo
+from civic.deliberation.live import demo as live_demo
 from civic.deliberation.opinions import demo as opinions_demo
 from civic.deliberation.proposals import demo as proposals_demo
 from civic.extensions import db
@@ -76,8 +77,8 @@ This consultation runs in steps:
 Every step works on an old computer or a phone, in French and in English."""
 
 # Components a phase enables beyond its kind's defaults: the manifesto is co-written while proposals come in.
-# The opinion map on the Digital Plan is open at the same time.
-EXTRA_COMPONENTS = {"proposals": ("drafting", "opinions")}
+# The opinion map on the Digital Plan is open at the same time, and tonight's town hall is a live session.
+EXTRA_COMPONENTS = {"proposals": ("drafting", "opinions", "live")}
 PHASES = [
     ("information", -40, -25),
     ("proposals", -25, 10),
@@ -197,6 +198,7 @@ def load() -> str:
     manifesto = drafting_demo.load(consultation, users)
     manifesto += f", {opinions_demo.load(consultation, users)}"  # the summary names both
     coalition = coalitions_demo.load(consultation, users)
+    coalition += f", {live_demo.load(consultation, users)}"
     return (
         f"Demo loaded: « {consultation.title_fr} » with {len(PHASES)} phases, "
         f"{len(USERS)} accounts (password {PASSWORD!r}: {', '.join(emails)}), "

@@ -136,6 +136,11 @@ class Base:
     OPINIONS_DEBOUNCE_SECONDS = float(os.environ.get("CIVIC_OPINIONS_DEBOUNCE_SECONDS", "3"))
     OPINIONS_IMPORT_MAX_BYTES = int(os.environ.get("CIVIC_OPINIONS_IMPORT_MAX_BYTES", str(32 * 1024 * 1024)))
 
+    # Live sessions: what participants change (raised hands, supports, answers) reaches the screens at
+    # most once per this many milliseconds per session and process, instead of once per change: a
+    # thousand answers in five seconds would otherwise be a million messages (0: each change at once).
+    LIVE_PUBLISH_MS = int(os.environ.get("CIVIC_LIVE_PUBLISH_MS", "250"))
+
     HSTS_SECONDS = 0  # production only (it needs HTTPS)
     # The JSON API (docs/api.md): its OpenAPI document, rate limit per token (or address), and the other
     # sites' origins allowed to call it from a browser (none by default).
@@ -195,6 +200,7 @@ class Testing(Base):
     DRAFTING_RECHECK_SECONDS = 0.0
     DRAFTING_VERSION_TIMERS = False
     OPINIONS_BACKGROUND = False
+    LIVE_PUBLISH_MS = 0
     # Packages are made afresh on every request (tests reuse ids and slugs), in a folder of the run.
     OPENDATA_MAX_AGE_HOURS = 0
     OPENDATA_FOLDER = os.path.join(tempfile.gettempdir(), f"civic-tests-opendata-{os.getpid()}")
