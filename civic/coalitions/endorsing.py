@@ -24,7 +24,7 @@ from civic import realtime
 from civic.accounts.models import Organisation, User
 from civic.accounts.permissions import is_representative
 from civic.accounts.sanctions import ensure_can_participate
-from civic.coalitions import permissions, queries
+from civic.coalitions import permissions, queries, tallies
 from civic.coalitions.content import normalise
 from civic.coalitions.models import (
     CHANGED,
@@ -390,6 +390,7 @@ def endorse(
     if len(reason) > REASON_MAX:
         raise EndorsementInvalid({"reason": _("At most %(n)d characters.", n=REASON_MAX)})
     values.update(active=True, version_id=version.id, content_hash=version.content_hash, acted_by_id=user.id)
+    counted = tallies.key_of(existing)
     if existing is None:
         endorsement = Endorsement(
             position_id=position.id,
@@ -401,6 +402,7 @@ def endorse(
             updated_at=now,
             **values,
         )
+        endorsement.rewatch()
         db.session.add(endorsement)
         try:
             db.session.flush()
@@ -420,7 +422,9 @@ def endorse(
             setattr(endorsement, name, value)
         if mandate_changed:
             endorsement.expiry_noted = False
+        endorsement.rewatch()
         endorsement.updated_at = now
+    tallies.moved(counted, tallies.key_of(endorsement))
     _record(endorsement, kind, user, version.number, now, reason)
     db.session.commit()
     announce(position, endorsement, kind)
@@ -468,6 +472,7 @@ def revoke(
     number = db.session.scalar(
         select(PositionVersion.number).where(PositionVersion.id == endorsement.version_id)
     )
+    tallies.moved(tallies.key_of(endorsement), None)
     endorsement.active, endorsement.acted_by_id, endorsement.updated_at = False, user.id, now
     _record(endorsement, REVOKED, user, int(number or 0), now, reason)
     db.session.commit()

@@ -15,7 +15,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from civic.coalitions import queries
-from civic.coalitions.models import STANCES, Endorsement, Position, PositionVersion
+from civic.coalitions.models import STANCES, Position, PositionVersion
 from civic.consultations.models import Consultation
 from civic.spreadsheet import safe_rows
 
@@ -59,33 +59,37 @@ def records(position: Position, today: date) -> list[dict[str, Any]]:
     numbers = queries.version_numbers(position)
     current = numbers.get(position.current_version_id or 0, 0)
     found = []
-    for endorsement, organisation, person, verified in queries.export_rows(position):
-        is_organisation = endorsement.organisation_id is not None
+    for row in queries.export_rows(position):
+        is_organisation = row.organisation_id is not None
         found.append(
             {
-                "endorsement_id": endorsement.id,
+                "endorsement_id": row.id,
                 "kind": "organisation" if is_organisation else "citizen",
-                "name": organisation if is_organisation else (person if endorsement.show_name else ""),
-                "organisation_slug": endorsement.organisation.slug if endorsement.organisation else "",
-                "verified": verified if is_organisation else None,
-                "stance": endorsement.stance,
-                "active": endorsement.active,
-                "version": numbers.get(endorsement.version_id, 0),
+                "name": row.organisation_name
+                if is_organisation
+                else (row.person or "" if row.show_name else ""),
+                "organisation_slug": row.organisation_slug or "",
+                "verified": bool(row.verified) if is_organisation else None,
+                "stance": row.stance,
+                "active": bool(row.active),
+                "version": numbers.get(row.version_id, 0),
                 "current_version": current,
-                "content_hash": endorsement.content_hash,
-                "condition_amendment": endorsement.condition_number,
-                "condition_state": endorsement.condition_state,
-                "statement": endorsement.statement,
-                "signatory_name": endorsement.signatory_name,
-                "signatory_role": endorsement.signatory_role,
-                "mandate_body": endorsement.mandate_body,
-                "mandate_date": _day(endorsement.mandate_date),
-                "mandate_scope": endorsement.mandate_scope,
-                "mandate_expires": _day(endorsement.mandate_expires),
-                "mandate_expired": queries.expired(endorsement, today) if is_organisation else None,
-                "mandate_url": endorsement.mandate_url,
-                "given_at": _moment(endorsement.created_at),
-                "updated_at": _moment(endorsement.updated_at),
+                "content_hash": row.content_hash,
+                "condition_amendment": row.condition_number,
+                "condition_state": row.condition_state,
+                "statement": row.statement,
+                "signatory_name": row.signatory_name,
+                "signatory_role": row.signatory_role,
+                "mandate_body": row.mandate_body,
+                "mandate_date": _day(row.mandate_date),
+                "mandate_scope": row.mandate_scope,
+                "mandate_expires": _day(row.mandate_expires),
+                "mandate_expired": (row.mandate_expires is not None and row.mandate_expires < today)
+                if is_organisation
+                else None,
+                "mandate_url": row.mandate_url,
+                "given_at": _moment(row.created_at),
+                "updated_at": _moment(row.updated_at),
             }
         )
     return found
@@ -146,7 +150,7 @@ def json_text(consultation: Consultation, position: Position, today: date) -> st
         "versions": [_version(v) for v in versions],
         "endorsements": records(position, today),
     }
-    return json.dumps(document, ensure_ascii=False, indent=1)
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def badge_words(position: Position, count: int, language: str) -> tuple[str, str]:
@@ -157,12 +161,3 @@ def badge_words(position: Position, count: int, language: str) -> tuple[str, str
             _("We endorse: %(title)s", title=title),
             ngettext("%(num)d organisation", "%(num)d organisations", count),
         )
-
-
-def endorsement_name(endorsement: Endorsement) -> str:
-    """The public name of an endorser: the organisation, or a citizen who chose to be named ("" otherwise)."""
-    if endorsement.organisation is not None:
-        return endorsement.organisation.name
-    if endorsement.show_name and endorsement.user is not None:
-        return endorsement.user.display_name
-    return ""

@@ -121,7 +121,7 @@ class Endorsement(db.Model):  # type: ignore[name-defined]
     __tablename__ = "endorsements"
     __table_args__ = (
         UniqueConstraint("position_id", "endorser", name="uq_endorsements_endorser"),
-        # Counts by stance and the lists read one position's rows through this index.
+        # Organisations' counts by stance read one position's rows through this index.
         Index(
             "ix_endorsements_counts",
             "position_id",
@@ -131,6 +131,10 @@ class Endorsement(db.Model):  # type: ignore[name-defined]
             "stance",
             "condition_state",
         ),
+        # The named citizens, newest first, a page at a time.
+        Index("ix_endorsements_named", "position_id", "active", "organisation_id", "show_name", "id"),
+        # What the pages check for (catch_up): the few endorsements with a condition or an expiry to watch.
+        Index("ix_endorsements_watched", "position_id", "watched"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,6 +174,9 @@ class Endorsement(db.Model):  # type: ignore[name-defined]
     revision: Mapped[int] = mapped_column(Integer, default=0)
     # Set once the expiry of the current mandate has been written to the history.
     expiry_noted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Something may happen to it by itself: a condition still pending, or a mandate expiry not yet
+    # recorded (kept by the services with the fields it sums up; see resolution.catch_up).
+    watched: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -180,6 +187,30 @@ class Endorsement(db.Model):  # type: ignore[name-defined]
     @property
     def is_organisation(self) -> bool:
         return self.organisation_id is not None
+
+    def rewatch(self) -> None:
+        """Recompute `watched` from the condition and the mandate (after any change to them)."""
+        self.watched = self.condition_state == PENDING or (
+            self.mandate_expires is not None and not self.expiry_noted
+        )
+
+
+class CitizenTally(db.Model):  # type: ignore[name-defined]
+    """How many citizens' active endorsements of a position share a version, stance, condition state and
+    choice of being named: kept by the services in the transaction that changes them (civic.coalitions
+    .tallies), so that a page counts 50,000 citizens by reading a few rows. Organisations are counted
+    from their endorsements directly (a few thousand rows, and their verification changes elsewhere)."""
+
+    __tablename__ = "citizen_tallies"
+
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("position_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    stance: Mapped[str] = mapped_column(String(20), primary_key=True)
+    condition_state: Mapped[str] = mapped_column(String(10), primary_key=True)
+    named: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class EndorsementEvent(db.Model):  # type: ignore[name-defined]

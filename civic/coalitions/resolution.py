@@ -18,6 +18,7 @@ from flask import url_for
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from civic.accounts.models import Membership
+from civic.coalitions import tallies
 from civic.coalitions.endorsing import SNAPSHOT, announce, local_today
 from civic.coalitions.models import (
     CONDITION_FAILED,
@@ -45,7 +46,7 @@ def _due(where: ColumnElement[bool]) -> list[tuple[Endorsement, str | None]]:
         for endorsement, status in db.session.execute(
             select(Endorsement, Amendment.status)
             .outerjoin(Amendment, Amendment.id == Endorsement.condition_amendment_id)
-            .where(Endorsement.active.is_(True), where)
+            .where(Endorsement.watched.is_(True), Endorsement.active.is_(True), where)
             .order_by(Endorsement.id)
         )
     ]
@@ -100,6 +101,7 @@ def _apply(due: list[tuple[Endorsement, str | None]], today: date) -> int:
     done: list[tuple[Endorsement, str]] = []
     now = utcnow()
     for endorsement, status in due:
+        counted = tallies.key_of(endorsement)
         if endorsement.condition_state == PENDING and status not in (None, Amendment.OPEN):
             met = status == Amendment.ACCEPTED
             endorsement.condition_state = MET if met else FAILED
@@ -116,6 +118,8 @@ def _apply(due: list[tuple[Endorsement, str | None]], today: date) -> int:
             endorsement.revision += 1
             _event(endorsement, MANDATE_EXPIRED)
             done.append((endorsement, "endorsement_mandate_expired"))
+        endorsement.rewatch()
+        tallies.moved(counted, tallies.key_of(endorsement))
     db.session.commit()
     for endorsement, kind in done:
         position = db.session.get(Position, endorsement.position_id)

@@ -79,6 +79,7 @@ def common(consultation: Consultation, position: Position) -> dict[str, Any]:
         "event_text": wording.event_text,
         "anonymous": wording.anonymous,
         "period_labels": wording.PERIOD_LABELS,
+        "w": wording.words(STANCE_LABELS),
     }
 
 

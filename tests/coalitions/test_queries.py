@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import event, insert
 
 from civic.accounts.models import Membership, Organisation, User
-from civic.coalitions import positions
+from civic.coalitions import positions, tallies
 from civic.coalitions.models import Endorsement, EndorsementEvent, Position
 from civic.extensions import db
 from civic.timestamps import utcnow
@@ -134,6 +134,7 @@ def fill(position: Position, organisations: int, citizens: int) -> None:
             for e_id, org_id, stance in endorsements
         ],
     )
+    tallies.recount(position.id)
     db.session.commit()
 
 

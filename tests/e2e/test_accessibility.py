@@ -32,6 +32,8 @@ PUBLIC_PAGES = {
     "confirm-invalid": ("/register/confirm/not-a-token", 422),
     "not-found": ("/does-not-exist", 404),
     "documents": ("/c/plan-numerique/documents", 200),
+    "coalition": ("/c/plan-numerique/coalition", 200),
+    "position": ("/c/plan-numerique/positions/1", 200),
     "opinion-maps": ("/c/plan-numerique/opinions", 200),
 }
 
@@ -42,13 +44,22 @@ SIGNED_IN_PAGES = {
     "moderators": "/c/plan-numerique/moderators",
     "new-organisation": "/organisations/new",
     "new-document": "/c/plan-numerique/documents/new",
+    "new-position": "/c/plan-numerique/positions/new",
+    "endorse": "/c/plan-numerique/positions/1/endorse",
     "new-opinion-map": "/c/plan-numerique/opinions/new",
     # Public pages again, now with the controls only an administrator sees.
     "consultation-as-admin": "/c/plan-numerique",
     "organisation-as-admin": "/organisations/reseau-communautaire",
 }
 
-NARROW_PAGES = ["/", "/c/plan-numerique", "/sign-in", "/register"]
+NARROW_PAGES = [
+    "/",
+    "/c/plan-numerique",
+    "/sign-in",
+    "/register",
+    "/c/plan-numerique/coalition",
+    "/c/plan-numerique/positions/1",
+]
 HOME_BUDGET_BYTES = 60 * 1024
 
 
