@@ -113,8 +113,9 @@ class Relay:
         self._pending: dict[tuple[int, bool], _Batch] = {}  # (document, presence only) -> batch
         self._last_senders: dict[int, int] = {}  # senders in each room's previous batch
         # The newest presence of each client of each document, from here and (through the link) from
-        # the other processes, with when it came: a newcomer is sent it after its sync.
-        self._present: dict[int, dict[int, tuple[AwarenessEntry, float]]] = {}
+        # the other processes, with when it came and which connection announced it (None: another
+        # process): a newcomer is sent it after its sync.
+        self._present: dict[int, dict[int, tuple[AwarenessEntry, float, str | None]]] = {}
 
     def receive(
         self,
@@ -171,7 +172,7 @@ class Relay:
                 batch = self._pending[document_id, presence] = _Batch()
             batch.add(update, entries)
             if entries:
-                self._remember(document_id, entries)
+                self._remember(document_id, entries, sender)
             batch.senders.add(sender)
         if self.batch_seconds <= 0:
             self.flush(document_id)
@@ -181,7 +182,7 @@ class Relay:
                 window = max(window, self.presence_seconds)
             socketio.start_background_task(self._flush_later, document_id, window, presence)
 
-    def _remember(self, document_id: int, entries: list[AwarenessEntry]) -> None:
+    def _remember(self, document_id: int, entries: list[AwarenessEntry], sender: str | None) -> None:
         """Keep the newest state of each client (under the lock); a state of None forgets it."""
         known = self._present.setdefault(document_id, {})
         now = time.monotonic()
@@ -192,9 +193,31 @@ class Relay:
             if entry.state is None:
                 known.pop(entry.client_id, None)
             else:
-                known[entry.client_id] = (entry, now)
+                known[entry.client_id] = (entry, now, sender)
         if not known:
             del self._present[document_id]
+
+    def claim(self, document_id: int, entries: list[AwarenessEntry], sender: str) -> list[AwarenessEntry]:
+        """The entries a connection may announce: its own clients' (or new ones), never another's.
+
+        y-websocket clients send back the others' presence they receive (an awareness update names
+        every client it changed): those echoes carry a clock the server has already seen, and a client
+        announced on another connection of this process belongs to it until it leaves.
+        """
+        with self._lock:
+            known = self._present.get(document_id, {})
+            return [
+                entry for entry in entries if self._may_announce(known.get(entry.client_id), entry, sender)
+            ]
+
+    @staticmethod
+    def _may_announce(
+        held: tuple[AwarenessEntry, float, str | None] | None, entry: AwarenessEntry, sender: str
+    ) -> bool:
+        """A client unknown or the sender's; from another process, only with a newer clock."""
+        if held is None or held[2] == sender:
+            return True
+        return held[2] is None and entry.clock > held[0].clock
 
     def present(self, document_id: int) -> list[AwarenessEntry]:
         """Who is on the document now: the states announced or renewed within PRESENCE_SECONDS.
@@ -205,9 +228,9 @@ class Relay:
         limit = time.monotonic() - PRESENCE_SECONDS
         with self._lock:
             known = self._present.get(document_id, {})
-            for client in [c for c, (_entry, at) in known.items() if at < limit]:
+            for client in [c for c, (_entry, at, _sender) in known.items() if at < limit]:
                 del known[client]
-            return [entry for entry, _at in known.values()]
+            return [entry for entry, _at, _sender in known.values()]
 
     def clear(self) -> None:
         """Forget the presence states held (Workspace.reset)."""
@@ -238,4 +261,7 @@ class Relay:
         if merged is not None:
             self.deliver(document_id, protocol.update_message(merged), skip)
         if batch.awareness:
-            self.deliver(document_id, protocol.encode_awareness(list(batch.awareness.values())), skip)
+            # To the sender too: its own state back (ignored, same clock) is what tells a y-websocket
+            # client alone on a document that its connection lives (it reconnects after 30 s of silence).
+            message = protocol.encode_awareness(list(batch.awareness.values()))
+            self.deliver(document_id, message, skip if merged is not None else None)

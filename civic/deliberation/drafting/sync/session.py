@@ -179,7 +179,9 @@ class Session:
 
     def _awareness(self, document: DocumentRef, payload: bytes, data: bytes | str) -> None:
         """Relay presence with the name and colour the server knows (a client cannot pose as another)."""
-        entries = protocol.parse_awareness(payload)
+        entries = self.space.relay.claim(document.id, protocol.parse_awareness(payload), self.connection.id)
+        if not entries:
+            return None
         known = set(self.awareness) | {e.client_id for e in entries}
         if len(known) > MAX_AWARENESS_CLIENTS:
             return self.refuse("malformed", _("This message could not be read."), data)

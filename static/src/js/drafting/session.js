@@ -15,6 +15,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import { WebsocketProvider } from "y-websocket";
 
 export const MESSAGE_SYNC = 0;
+export const MESSAGE_AWARENESS = 1;
 export const MESSAGE_CIVIC = 100;
 const STEP2 = 1;
 const UPDATE = 2;
@@ -37,6 +38,13 @@ export function updateMessage(update) {
   return encoding.toUint8Array(encoder);
 }
 
+export function awarenessMessage(awareness, clients) {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+  return encoding.toUint8Array(encoder);
+}
+
 // The Civic message a server's frame carries, or null for a y-websocket message.
 export function readCivic(bytes) {
   const decoder = decoding.createDecoder(bytes);
@@ -44,10 +52,21 @@ export function readCivic(bytes) {
   return JSON.parse(decoding.readVarString(decoder));
 }
 
-// What a frame the provider sends is: [type, sub-type, payload] for a sync message.
+// What a frame the provider sends is: [type, sub-type, payload] for a sync message, [type, null, the
+// client ids it names] for presence.
 function describe(bytes) {
   const decoder = decoding.createDecoder(bytes);
   const type = decoding.readVarUint(decoder);
+  if (type === MESSAGE_AWARENESS) {
+    const update = decoding.createDecoder(decoding.readVarUint8Array(decoder));
+    const clients = [];
+    for (let n = decoding.readVarUint(update); n > 0; n -= 1) {
+      clients.push(decoding.readVarUint(update));
+      decoding.readVarUint(update); // clock
+      decoding.readVarString(update); // state
+    }
+    return [type, null, clients];
+  }
   if (type !== MESSAGE_SYNC) return [type, null, null];
   const sub = decoding.readVarUint(decoder);
   return [type, sub, sub === UPDATE ? decoding.readVarUint8Array(decoder) : null];
@@ -157,10 +176,19 @@ export class DraftingSession extends Emitter {
     window.clearTimeout(this.timer);
   }
 
-  // A frame the provider sends: true when held back (an update while another is in flight).
+  // A frame the provider sends: true when held back (an update while another is in flight) or
+  // dropped (the others' presence, which the provider sends back whenever it changes: the server
+  // knows it already, and would refuse it).
   hold(socket, data) {
     if (socket !== this.socket) return false;
     const [type, sub, update] = describe(toBytes(data));
+    if (type === MESSAGE_AWARENESS) {
+      const own = update.filter((client) => client === this.doc.clientID);
+      if (!own.length) return true;
+      if (own.length === update.length) return false;
+      socket.sendNow(awarenessMessage(this.awareness, own));
+      return true;
+    }
     if (type !== MESSAGE_SYNC || (sub !== UPDATE && sub !== STEP2)) return false;
     if (sub === UPDATE && this.outstanding.length) {
       this.queue.push(update);

