@@ -34,10 +34,10 @@ STANCE_LABELS = {
     OPPOSE: _l("Oppose"),
 }
 STANCE_HINTS = {
-    ENDORSE: _l("We support this text as it is."),
-    RESERVATIONS: _l("We support it, with reservations we state."),
-    STAND_ASIDE: _l("We neither support nor block it."),
-    OPPOSE: _l("We are against this text."),
+    ENDORSE: _l("Supports this text as it is."),
+    RESERVATIONS: _l("Supports it, with reservations stated in the statement."),
+    STAND_ASIDE: _l("Neither supports nor blocks it."),
+    OPPOSE: _l("Is against this text."),
 }
 SOURCE_LABELS = {
     "document": _l("A version of a co-drafted document"),

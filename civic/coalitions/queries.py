@@ -33,6 +33,8 @@ from civic.extensions import db
 # A page of a list, and of the timeline: what a phone shows in a few screens, rendered in a few ms.
 PAGE = 25
 TIMELINE_PAGE = 25
+# The signatory sheet lists every organisation on the current version, up to this many.
+MAX_SHEET = 20_000
 KINDS = ("organisations", "citizens")
 VERIFIED = ("yes", "no")
 
@@ -212,9 +214,15 @@ class Row:
 
 
 def organisation_rows(
-    position: Position, verified: bool | None, stance: str | None, page: int, size: int = PAGE
+    position: Position,
+    verified: bool | None,
+    stance: str | None,
+    page: int,
+    size: int = PAGE,
+    version_id: int | None = None,
 ) -> list[Row]:
-    """A page of the position's active organisation endorsements, by organisation name."""
+    """A page of the position's active organisation endorsements, by organisation name (only those
+    pinned to `version_id` when given)."""
     query = (
         select(Endorsement, Organisation.name, Organisation.slug, Organisation.verified)
         .join(Organisation, Organisation.id == Endorsement.organisation_id)
@@ -231,6 +239,8 @@ def organisation_rows(
         query = query.where(Organisation.verified.is_(verified))
     if stance is not None:
         query = query.where(Endorsement.stance == stance)
+    if version_id is not None:
+        query = query.where(Endorsement.version_id == version_id)
     return [Row(e, name, slug, bool(v)) for e, name, slug, v in db.session.execute(query)]
 
 

@@ -241,11 +241,8 @@ def sheet(slug: str, position_id: int) -> ResponseReturnValue:
     """The signatory sheet: every organisation standing by the current version, ready to print."""
     consultation, position = load(slug, position_id)
     version = current_version(position)
-    rows = [
-        row
-        for row in queries.organisation_rows(position, None, None, 1, size=100_000)
-        if row.endorsement.version_id == version.id
-    ]
+    # A print document: every organisation at once (2,000: a few hundred ms; see docs/performance.md).
+    rows = queries.organisation_rows(position, None, None, 1, size=queries.MAX_SHEET, version_id=version.id)
     return render_template(
         "coalitions/sheet.html",
         **common(consultation, position),

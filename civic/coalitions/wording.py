@@ -35,17 +35,17 @@ PERIOD_LABELS = {
 
 
 def event_text(kind: str, number: int, amendment: int | None) -> str:
-    """What happened, after the endorser's name: "endorsed version 2", "revoked its endorsement"…"""
+    """What happened, after the endorser's name: "took a stance on version 2", "revoked their stance…"."""
     if kind == GIVEN:
-        return _("endorsed version %(n)d", n=number)
+        return _("took a stance on version %(n)d", n=number)
     if kind == CHANGED:
         return _("changed stance on version %(n)d", n=number)
     if kind == UPDATED:
-        return _("updated the endorsement of version %(n)d", n=number)
+        return _("updated the details of their stance on version %(n)d", n=number)
     if kind == RECONFIRMED:
-        return _("reconfirmed on version %(n)d", n=number)
+        return _("reconfirmed their stance on version %(n)d", n=number)
     if kind == REVOKED:
-        return _("revoked the endorsement of version %(n)d", n=number)
+        return _("revoked their stance on version %(n)d", n=number)
     if kind == CONDITION_MET:
         return _("condition met: amendment no. %(a)d was accepted", a=amendment or 0)
     if kind == CONDITION_FAILED:
@@ -56,7 +56,7 @@ def event_text(kind: str, number: int, amendment: int | None) -> str:
 
 
 def anonymous() -> str:
-    return _("A citizen who chose not to be named")
+    return _("An unnamed citizen")
 
 
 def _templates() -> dict[str, str]:

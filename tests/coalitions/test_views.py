@@ -236,7 +236,7 @@ def test_the_organisation_page_shows_its_endorsements_and_activity(world: dict[s
     page = html_text(_client(app).get(f"/organisations/{world['organisation'].slug}"))
     assert "Plan numérique" in page or "Digital Plan" in page
     activity = page.split('id="org-activity-title"')[1]
-    assert "revoked the endorsement of version 1" in activity and "Le conseil hésite." not in page
+    assert "revoked their stance on version 1" in activity and "Le conseil hésite." not in page
     assert "Sophie Représentante" not in page.split('id="org-activity-title"')[1].split("<h2")[0]
     own = html_text(_client(app, world["representative"]).get(f"/organisations/{world['organisation'].slug}"))
     assert "Sophie Représentante" in own.split('id="org-activity-title"')[1]

@@ -98,8 +98,8 @@ def test_a_representative_reconfirms_on_the_new_version_without_javascript(new_c
     aines = page.locator("ul.mine > li", has_text="Association des aînés branchés")
     assert "adhésion à la v1 — pas encore à la v2" in aines.inner_text()
     with page.expect_navigation():
-        aines.locator("a", has_text="confirmer de nouveau").click()
-    assert page.locator("h1").inner_text().strip() == "Confirmer de nouveau sur la version 2"
+        aines.locator("a", has_text="confirmer l’avis").click()
+    assert page.locator("h1").inner_text().strip() == "Confirmer l’avis sur la version 2"
     assert (
         page.locator("#signatory_name").input_value() == "Sophie Lavoie"
     )  # the form starts from the endorsement

@@ -107,7 +107,7 @@ BURSTS: list[list[tuple[str, str, str]]] = [
         (
             MODERATOR,
             "\n---\n",
-            "\n## Prochaines étapes\n\nLe texte sera soumis au vote des priorités, puis à l'appui des "
+            "\n## Prochaines étapes\n\nLe texte sera soumis au vote des priorités, puis à l'adhésion des "
             "organisations de la coalition.\n\n---\n",
         ),
         (
