@@ -2,24 +2,37 @@
 
 `flask --app app ...` commands import this module without serving: no green threads are needed there,
 and the flask command has already imported the standard library, so patching would come too late.
-Under gunicorn, the eventlet worker patches before importing this module.
+Under gunicorn (`-k eventlet`, gunicorn before 26), the worker patches before importing this module.
 """
 
 import gc
 import os
+import sys
 import warnings
 
+
+def _patched_by_the_server() -> bool:
+    """gunicorn's eventlet worker has patched the standard library before importing this module."""
+    if "eventlet" not in sys.modules:
+        return False
+    from eventlet import patcher
+
+    return bool(patcher.is_monkey_patched("socket"))
+
+
 SERVING = __name__ == "__main__"
+UNDER_GUNICORN_EVENTLET = _patched_by_the_server()
 if SERVING and os.environ.get("SOCKETIO_ASYNC_MODE", "eventlet") == "eventlet":
     # Kept at the product owner's request (see DESIGN.md); SOCKETIO_ASYNC_MODE=threading also works.
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        from psycogreen.eventlet import patch_psycopg
+if (SERVING or UNDER_GUNICORN_EVENTLET) and os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    # psycopg2 waits for PostgreSQL in C: made cooperative, a query no longer blocks every green thread.
+    from psycogreen.eventlet import patch_psycopg
 
-        patch_psycopg()
+    patch_psycopg()
 
 from civic import create_app  # noqa: E402 - must follow monkey-patching
 from civic.extensions import socketio  # noqa: E402

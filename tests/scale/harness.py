@@ -55,11 +55,15 @@ def free_port() -> int:
 
 
 class Server:
-    """One `python app.py` process (eventlet), started and stopped by the caller."""
+    """One `python app.py` process (eventlet), or gunicorn's eventlet worker, started and stopped by the
+    caller."""
 
-    def __init__(self, database_url: str, redis_url: str | None, log_path: Path, **env: str) -> None:
+    def __init__(
+        self, database_url: str, redis_url: str | None, log_path: Path, gunicorn: bool = False, **env: str
+    ) -> None:
         self.database_url, self.redis_url = database_url, redis_url
         self.log_path, self.extra_env = log_path, env
+        self.gunicorn = gunicorn  # served by gunicorn's eventlet worker instead of `python app.py`
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -89,8 +93,12 @@ class Server:
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
         log = self.log_path.open("ab")
+        command = [sys.executable, str(ROOT / "app.py")]
+        if self.gunicorn:
+            address = f"127.0.0.1:{self.port}"
+            command = [sys.executable, "-m", "gunicorn", "-k", "eventlet", "-w", "1", "-b", address, "app:app"]
         self.process = subprocess.Popen(  # noqa: S603 - our own entry point
-            [sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
         deadline = time.monotonic() + timeout
