@@ -33,6 +33,7 @@ from civic.deliberation.drafting.amendments import services as amendments
 from civic.deliberation.drafting.history import versions
 from civic.deliberation.drafting.log import rows as log_rows
 from civic.deliberation.drafting.models import Document
+from civic.deliberation.live import sessions as live_sessions
 from civic.deliberation.opinions import services as opinions
 from civic.deliberation.opinions.models import OpinionMap
 from civic.deliberation.proposals import services as proposals
@@ -88,6 +89,7 @@ class World:
     endorsed: Position  # endorsed by each person, in their name and their organisation's
     opinion_map: OpinionMap | None = None  # open, with a statement of someone else's
     opinion_statement: int = 0
+    live_session: int = 0  # a live session to come, for the agenda
 
 
 def _own(
@@ -177,6 +179,9 @@ def build_world() -> World:
         boss, consultation, "Quelle priorité ?", "", True, ["Du Wi-Fi partout"]
     )
     world.opinion_statement = opinions.add_statement(other, world.opinion_map, "Des ateliers pour tous").id
+    world.live_session = live_sessions.create_session(
+        boss, consultation, live_sessions.SessionData(title_fr="Assemblée", starts_at=utcnow() + timedelta(days=1))
+    ).id
     for own_one in own.values():  # before the sanctions: taking back what one gave stays open
         endorse(own_one.person, world.endorsed)
         endorse(own_one.person, world.endorsed, organisation=own_one.organisation)
@@ -395,6 +400,10 @@ WRITES: dict[str, Scenario] = {
             "replacement": "Le numérique libre",
             "reason": "Carte",
         },
+    ),
+    "opinion_reuse.reuse_statement:session": lambda w, o: (
+        f"{_c(w)}/opinions/{w.opinion_map.id}/statements/{w.opinion_statement}/session",  # type: ignore[union-attr]
+        {"session": str(w.live_session), "title": "Des ateliers pour tous", "minutes": "10"},
     ),
 }
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from civic.deliberation.opinions.services import QUESTION_MAX, SEEDS_MAX, STATEMENT_MAX
 from civic.inputs import optional_id
@@ -85,3 +93,11 @@ class AmendmentReuseForm(FlaskForm):
     )
     replacement = TextAreaField(_l("Replacement"), validators=[DataRequired(), Length(max=5000)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class AgendaReuseForm(FlaskForm):
+    session = SelectField(_l("Live session"), coerce=optional_id, validate_choice=False)
+    title = StringField(_l("Title of the agenda item"), validators=[DataRequired(), Length(max=200)])
+    minutes = IntegerField(
+        _l("Planned minutes"), default=10, validators=[DataRequired(), NumberRange(min=1, max=600)]
+    )

@@ -1,8 +1,7 @@
-"""A statement taken further in one step: published as a proposal, or suggested as an amendment to a document.
+"""A statement taken further in one step: a proposal, an amendment to a document, a live session's agenda item.
 
-Both go through their own package's service (its permission, sanction check and validation); this
-only checks that the person runs the consultation and that the statement is shown. Live sessions'
-agenda items will join when live sessions exist.
+Each goes through its own package's service (its permission, sanction check and validation); this
+only checks that the person runs the consultation and that the statement is shown.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from civic.consultations.models import Consultation
 from civic.deliberation.drafting.amendments.models import Amendment
 from civic.deliberation.drafting.amendments.services import propose_amendment
 from civic.deliberation.drafting.models import Document
+from civic.deliberation.live import agenda
+from civic.deliberation.live.models import AgendaItem, LiveSession
 from civic.deliberation.opinions import permissions
 from civic.deliberation.opinions.models import Statement
 from civic.deliberation.proposals.models import Proposal
@@ -61,3 +62,31 @@ def to_amendment(
     if document is None or document.consultation_id != statement.consultation_id:
         raise Invalid(_("Choose a document of this consultation."))
     return propose_amendment(user, document, passage, replacement, reason)
+
+
+def sessions_for_agenda(consultation: Consultation) -> list[LiveSession]:
+    """The consultation's live sessions whose agenda can still change (not ended), soonest first."""
+    return list(
+        db.session.scalars(
+            select(LiveSession)
+            .where(LiveSession.consultation_id == consultation.id, LiveSession.state != LiveSession.ENDED)
+            .order_by(LiveSession.starts_at, LiveSession.id)
+        )
+    )
+
+
+def to_agenda_item(
+    user: User | None,
+    statement: Statement,
+    session_id: int | None,
+    title: str,
+    minutes: int | None,
+    lang: str,
+) -> AgendaItem:
+    """Put the statement on a live session's agenda (its title in the moderator's language `lang`)."""
+    _ensure_can_reuse(user, statement)
+    session = db.session.get(LiveSession, session_id) if session_id is not None else None
+    if session is None or session.consultation_id != statement.consultation_id:
+        raise Invalid(_("Choose a live session of this consultation."))
+    titles = {"title_fr": title, "title_en": ""} if lang == "fr" else {"title_fr": "", "title_en": title}
+    return agenda.add_item(user, session, agenda.ItemData(minutes=minutes or 0, **titles))

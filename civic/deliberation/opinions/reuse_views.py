@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
@@ -11,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from civic.accounts.participant import current_participant
 from civic.consultations import services as consultations
 from civic.deliberation.opinions import permissions, reuse, services
-from civic.deliberation.opinions.forms import AmendmentReuseForm, ProposalReuseForm
+from civic.deliberation.opinions.forms import AgendaReuseForm, AmendmentReuseForm, ProposalReuseForm
 from civic.deliberation.opinions.models import OpinionMap, Statement
 from civic.errors import CivicError, Forbidden, NotFound
 from civic.i18n import localized
@@ -34,7 +35,8 @@ def _provenance(opinion_map: OpinionMap, statement: Statement) -> str:
 
 
 @bp.route(
-    "/<int:map_id>/statements/<int:statement_id>/<any(proposal, amendment):target>", methods=["GET", "POST"]
+    "/<int:map_id>/statements/<int:statement_id>/<any(proposal, amendment, session):target>",
+    methods=["GET", "POST"],
 )
 @login_required
 def reuse_statement(slug: str, map_id: int, statement_id: int, target: str) -> ResponseReturnValue:
@@ -44,9 +46,18 @@ def reuse_statement(slug: str, map_id: int, statement_id: int, target: str) -> R
     statement = services.get_statement(opinion_map, statement_id)
     if not permissions.can_reuse_statement(user, statement):
         raise Forbidden(_("Only the consultation's moderators take a statement further."))
-    form: ProposalReuseForm | AmendmentReuseForm
+    form: ProposalReuseForm | AmendmentReuseForm | AgendaReuseForm
     documents = reuse.documents_for_amendments(consultation)
-    if target == "proposal":
+    live_sessions = reuse.sessions_for_agenda(consultation)
+    if target == "session":
+        form = AgendaReuseForm()
+        form.session.choices = [SelectChoice("", _("Choose a live session"))] + [
+            SelectChoice(str(s.id), f"{localized(s, 'title')} ({format_datetime(s.starts_at, 'short')})")
+            for s in live_sessions
+        ]
+        if request.method == "GET":
+            form.title.data = statement.body if len(statement.body) <= 200 else statement.body[:199] + "…"
+    elif target == "proposal":
         form = ProposalReuseForm()
         if request.method == "GET":
             form.title.data = (
@@ -64,6 +75,19 @@ def reuse_statement(slug: str, map_id: int, statement_id: int, target: str) -> R
     status = 200
     if form.validate_on_submit():
         try:
+            if isinstance(form, AgendaReuseForm):
+                reuse.to_agenda_item(
+                    user,
+                    statement,
+                    form.session.data,
+                    form.title.data or "",
+                    form.minutes.data,
+                    str(get_locale() or "fr"),
+                )
+                flash(_("The statement is on the session's agenda."), "success")
+                return redirect(
+                    url_for("opinions.statement", slug=slug, map_id=map_id, statement_id=statement.id)
+                )
             if isinstance(form, ProposalReuseForm):
                 proposal = reuse.to_proposal(user, statement, form.title.data or "", form.body.data or "")
                 flash(_("The proposal is published."), "success")
@@ -82,8 +106,13 @@ def reuse_statement(slug: str, map_id: int, statement_id: int, target: str) -> R
             if isinstance(error, NotFound):
                 raise
             field = getattr(error, "field", None)
+            by_field = getattr(error, "errors", None)  # an agenda item's problems come by field
+            if field is None and isinstance(by_field, dict) and by_field:
+                field = {"title_fr": "title", "title_en": "title"}.get(
+                    next(iter(by_field)), next(iter(by_field))
+                )
             target_field = getattr(form, field, None) if isinstance(field, str) else None
-            default = form.title if isinstance(form, ProposalReuseForm) else form.passage
+            default = form.passage if isinstance(form, AmendmentReuseForm) else form.title
             errors_of = target_field if target_field is not None else default
             errors_of.errors = [*errors_of.errors, error.message]
             status = error.status
@@ -97,4 +126,10 @@ def reuse_statement(slug: str, map_id: int, statement_id: int, target: str) -> R
         form=form,
         target=target,
         documents=documents,
+        live_sessions=live_sessions,
+        heading={
+            "proposal": _("Publish as a proposal"),
+            "amendment": _("Suggest as an amendment"),
+            "session": _("Put on a live session's agenda"),
+        }[target],
     ), status

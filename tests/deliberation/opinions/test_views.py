@@ -250,3 +250,29 @@ def test_citizens_cannot_take_a_statement_further(app: Flask) -> None:
     statement = statements_of(opinion_map)[0]
     client = _signed_in(app, make_user())
     assert client.get(_path(opinion_map, f"/statements/{statement.id}/proposal")).status_code == 403
+
+
+def test_a_moderator_puts_a_statement_on_a_live_sessions_agenda(app: Flask) -> None:
+    from civic.deliberation.live.models import AgendaItem
+    from tests.deliberation.live.factories import make_session
+
+    moderator = make_user()
+    opinion_map = make_map(moderator=moderator)
+    session = make_session(opinion_map.consultation, moderator, items=1, start=False)
+    other = make_session(opinions_consultation(moderators=[moderator]), moderator, items=0, start=False)
+    statement = statements_of(opinion_map)[2]
+    client = _signed_in(app, moderator)
+    path = _path(opinion_map, f"/statements/{statement.id}/session")
+    page = html_text(client.get(path))
+    assert statement.body in page and f'value="{other.id}"' not in page
+    token = csrf_token(client, path)
+    wrong = client.post(
+        path, data={"csrf_token": token, "session": other.id, "title": statement.body, "minutes": "15"}
+    )
+    assert wrong.status_code == 422 and AgendaItem.query.filter_by(session_id=other.id).count() == 0
+    response = client.post(
+        path, data={"csrf_token": token, "session": session.id, "title": statement.body, "minutes": "15"}
+    )
+    assert response.status_code == 302
+    item = AgendaItem.query.filter_by(session_id=session.id).order_by(AgendaItem.position.desc()).first()
+    assert item is not None and item.title_fr == statement.body and item.planned_minutes == 15
