@@ -48,12 +48,15 @@ demo: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask civic demo
 
-# The whole suite: unit, views, PostgreSQL (when TEST_DATABASE_URL is set), slow and browser tests.
+# The whole suite: unit, views, PostgreSQL (when TEST_DATABASE_URL is set), slow and browser tests, on
+# TEST_WORKERS processes (pytest-xdist; the browser tests, the scale cluster and the reference counting
+# libraries each stay on one of them).
+TEST_WORKERS ?= 2
 test: install assets translations
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test-fast: install assets translations
-	$(BIN)/pytest -m "not slow and not e2e"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow and not e2e"
 
 test-e2e: install assets translations
 	$(BIN)/pytest tests/e2e

@@ -29,6 +29,19 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI (CIVIC_REQUIRE_SERVICES=1) a skipped test fails the run: everything must have run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not REQUIRE_SERVICES or hasattr(session.config, "workerinput") or reporter is None:
+        return  # (with pytest-xdist, the controller counts every worker's)
+    skipped = reporter.stats.get("skipped", [])
+    if skipped and exitstatus == pytest.ExitCode.OK:
+        reporter.write_line(
+            f"{len(skipped)} test(s) skipped with CIVIC_REQUIRE_SERVICES=1: a failure", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def service_missing(reason: str) -> None:
     """Skip a test that needs an absent service; in CI (CIVIC_REQUIRE_SERVICES=1) fail instead."""
     if REQUIRE_SERVICES:
@@ -103,8 +116,25 @@ class IsolatedClient(FlaskClient):
 _apps: dict[str, Flask] = {}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The databases an app test runs on: SQLite, and PostgreSQL too where the database matters (queries and
+# their counts, locking, full-text search, the group commit, ballots' secrecy, input limits), which a
+# test or module says with `pytest.mark.databases("sqlite", "postgresql")` (or one of them alone).
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("databases")
+        names = marker.args if marker is not None else ("sqlite",)
+        unknown = set(names) - set(DATABASES)
+        if unknown or not names:
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: databases{names!r}: not in {DATABASES}")
+        metafunc.parametrize("backend", names, indirect=True)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
+    """The database of this run of the test (see DATABASES)."""
     return str(request.param)
 
 

@@ -18,6 +18,8 @@ from tests.conftest import csrf_token, sign_in
 from tests.factories import make_user
 from tests.test_sanctions import WRITES, World, build_world
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 BAD_IDS = [str(2**63), str(2**64), "9" * 30, "-1", "0", "abc", "1e3", "٣", "1.5", "0x10"]
 BAD_VALUES = [*BAD_IDS, "", " ", "\x00", "%", "9" * 400]
 QUERY_KEYS = ["page", "from", "to", "receipt", "sort", "theme", "state", "q", "passage", "next", "kind"]

@@ -22,6 +22,8 @@ from tests.coalitions.factories import campaign, endorse, make_position
 from tests.conftest import sign_in
 from tests.factories import make_organisation, make_user
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 @contextmanager
 def counted() -> Iterator[list[str]]:

@@ -53,11 +53,13 @@ CHROMIUM_ARGS = [
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test of this folder e2e (before `-m` selects), so `-m "not e2e"` leaves them out."""
+    """Mark every test of this folder e2e (before `-m` selects), so `-m "not e2e"` leaves them out; and
+    keep them on one test worker (pytest-xdist's loadgroup), which boots the one server they share."""
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def _python() -> str:

@@ -22,6 +22,15 @@ from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, service_missing
 from tests.scale import harness
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep this folder's tests on one test worker (pytest-xdist's loadgroup): they share one cluster."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("scale"))
+
+
 class Cluster:
     """Servers `a` and `b`, the app in this process (to build data and read the database), clients."""
 

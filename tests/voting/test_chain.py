@@ -28,6 +28,8 @@ from tests.conftest import html_text
 from tests.factories import make_consultation, make_user
 from tests.voting.factories import cast, make_poll
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 ENGLISH = {"Accept-Language": "en"}
 
 

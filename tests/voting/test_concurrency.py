@@ -24,6 +24,8 @@ from civic.voting.models import Ballot, Participation, Poll
 from tests.factories import make_consultation
 from tests.voting.factories import make_poll
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 VOTERS = 100
 TRIES = 2
 

@@ -29,6 +29,7 @@ from tests.conftest import TEST_DATABASE_URL, PostgresDatabase, base_config, ser
 
 BEFORE = "0bbdc51e4ee9"  # the last revision before pseudonymous participations and signatures
 SECRET = "an existing deployment's secret"
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ from tests.conftest import base_config
 from tests.factories import make_consultation, make_user
 from tests.voting.factories import cast, make_poll
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def test_participation_and_ballot_tables_share_nothing_but_the_poll(app: Flask) -> None:
     inspector = inspect(db.engine)
@@ -74,9 +76,8 @@ def test_participations_are_stored_under_keyed_pseudonyms_not_person_ids(app: Fl
         app.config["VOTING_SECRET_KEY"] = None
 
 
-def test_participations_are_not_stored_in_the_order_people_voted(app: Flask, backend: str) -> None:
-    if backend != "sqlite":
-        return  # PostgreSQL's heap order is not a rowid; see the closing tests below
+@pytest.mark.databases("sqlite")  # PostgreSQL's heap order is not a rowid: see the closing tests below
+def test_participations_are_not_stored_in_the_order_people_voted(app: Flask) -> None:
     consultation = make_consultation()
     poll = make_poll(consultation)
     for user in [make_user() for _ in range(6)]:
@@ -169,9 +170,8 @@ def _ballot_xmins(poll_id: int) -> set[int]:
     return found
 
 
-def test_postgresql_keeps_no_tuple_written_with_a_ballot_after_closing(app: Flask, backend: str) -> None:
-    if backend != "postgresql":
-        return
+@pytest.mark.databases("postgresql")
+def test_postgresql_keeps_no_tuple_written_with_a_ballot_after_closing(app: Flask) -> None:
     moderator, consultation, poll, users = _vote(8)
     voters = {chain.participant(poll.id, u.id).encode() for u in users}
     ballot_xmins = _ballot_xmins(poll.id)
@@ -193,11 +193,8 @@ def test_postgresql_keeps_no_tuple_written_with_a_ballot_after_closing(app: Flas
     }
 
 
-def test_closing_rewrites_participations_so_heap_order_forgets_the_voting_order(
-    app: Flask, backend: str
-) -> None:
-    if backend != "postgresql":
-        return
+@pytest.mark.databases("postgresql")
+def test_closing_rewrites_participations_so_heap_order_forgets_the_voting_order(app: Flask) -> None:
     moderator, consultation, poll, users = _vote(8, allow_changes=False)
     query = text("SELECT voter FROM poll_participations WHERE poll_id = :p ORDER BY ctid")
     voting_order = [chain.participant(poll.id, u.id) for u in users]
@@ -243,13 +240,12 @@ def _database_files() -> tuple[Path, Path]:
     return Path(path), Path(path + "-wal")
 
 
-def test_sqlite_log_pairs_pseudonyms_with_ballots_only_while_open(app: Flask, backend: str) -> None:
+@pytest.mark.databases("sqlite")
+def test_sqlite_log_pairs_pseudonyms_with_ballots_only_while_open(app: Flask) -> None:
     """While the poll is open, each vote's commit in the log holds its participation and its ballot.
 
     That is what docs/polls.md admits (pairing them needs the server's secret); closing erases it.
     """
-    if backend != "sqlite":
-        return
     moderator, consultation, poll, users = _vote(6, allow_changes=False)
     database, wal = _database_files()
     commits = _wal_commits(wal)
@@ -266,9 +262,8 @@ def test_sqlite_log_pairs_pseudonyms_with_ballots_only_while_open(app: Flask, ba
     assert wal.stat().st_size == 0 and _wal_commits(wal) == []
 
 
-def test_sqlite_files_keep_no_old_participation_after_closing(app: Flask, backend: str) -> None:
-    if backend != "sqlite":
-        return
+@pytest.mark.databases("sqlite")
+def test_sqlite_files_keep_no_old_participation_after_closing(app: Flask) -> None:
     moderator, consultation, poll, users = _vote(8)
     nonces = set(db.session.scalars(select(Participation.form_nonce).where(Participation.poll_id == poll.id)))
     closing.close_poll(moderator, consultation, poll)
@@ -285,9 +280,8 @@ def test_sqlite_files_keep_no_old_participation_after_closing(app: Flask, backen
     assert replaced not in nonces and replaced not in data
 
 
-def test_sqlite_pages_keep_participations_in_key_order_after_closing(app: Flask, backend: str) -> None:
-    if backend != "sqlite":
-        return
+@pytest.mark.databases("sqlite")
+def test_sqlite_pages_keep_participations_in_key_order_after_closing(app: Flask) -> None:
     moderator, consultation, poll, users = _vote(8, allow_changes=False)
     closing.close_poll(moderator, consultation, poll)
     database, _wal = _database_files()

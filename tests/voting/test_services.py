@@ -20,6 +20,8 @@ from civic.voting.models import Ballot, Participation, Poll
 from tests.factories import make_consultation, make_organisation, make_user
 from tests.voting.factories import cast, make_poll
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 @pytest.fixture(autouse=True)
 def english(app: Flask) -> Iterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
@@ -12,6 +13,8 @@ from civic.extensions import db
 from tests.conftest import sign_in
 from tests.deliberation.factories import bulk_comments, discussion_consultation, make_thread
 from tests.factories import make_user
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 @contextmanager

@@ -16,6 +16,8 @@ from civic.extensions import db
 from tests.deliberation.drafting.factories import drafting_consultation
 from tests.factories import make_document, make_user
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def _stored(ids: list[int]) -> dict[int, bytes]:
     query = select(DocumentUpdate.id, DocumentUpdate.data).where(DocumentUpdate.id.in_(ids))

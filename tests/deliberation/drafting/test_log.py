@@ -22,6 +22,8 @@ from civic.extensions import db
 from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit
 from tests.factories import make_document, make_user
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def _rows(document: Document) -> int:
     return int(

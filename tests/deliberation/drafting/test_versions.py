@@ -27,6 +27,8 @@ from civic.timestamps import utcnow
 from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit
 from tests.factories import make_document, make_user
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 GAP = 120
 
 

@@ -18,6 +18,8 @@ from tests.conftest import csrf_token, html_text, sign_in
 from tests.deliberation.live.factories import live_consultation, make_session, people
 from tests.factories import make_proposal, make_user
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def _setup(
     client: FlaskClient, role: str = "participant", **settings: object

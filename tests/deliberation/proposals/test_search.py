@@ -7,6 +7,8 @@ import pytest
 from civic.deliberation.proposals import queries, search
 from tests.factories import make_consultation, make_proposal, make_user
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def test_normalise_strips_accents_and_stems_both_languages() -> None:
     assert "bibliothequ" in search.normalise("Bibliothèques")

@@ -15,6 +15,8 @@ from civic.extensions import db, limiter
 from tests.conftest import html_text, post_form, sign_in
 from tests.factories import make_consultation, make_proposal, make_user
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def _count(model: type) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0

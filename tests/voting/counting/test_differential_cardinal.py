@@ -19,6 +19,9 @@ from civic.voting.counting.cardinal import count_approval, count_majority_judgme
 from civic.voting.counting.model import ScoreBallot, ScoreElection
 from civic.voting.counting.result import Result
 
+# The reference libraries (votekit is slow to import) are loaded by one test worker only.
+pytestmark = pytest.mark.xdist_group("oracles")
+
 Ours = Callable[[ScoreElection], Result]
 Theirs = Callable[[GradeProfile], list[int]]
 

@@ -32,6 +32,9 @@ from civic.voting.counting.plurality import count_plurality
 from civic.voting.counting.result import Result
 from civic.voting.counting.rules import Rules
 
+# The reference libraries (votekit is slow to import) are loaded by one test worker only.
+pytestmark = pytest.mark.xdist_group("oracles")
+
 Profile = list[tuple[tuple[int, ...], int]]
 
 

@@ -23,6 +23,9 @@ from civic.voting.counting.result import Result
 from civic.voting.counting.rules import Rules
 from civic.voting.counting.stv import count_stv
 
+# The reference libraries (votekit is slow to import) are loaded by one test worker only.
+pytestmark = pytest.mark.xdist_group("oracles")
+
 Rows = list[tuple[tuple[int, ...], int]]
 
 
