@@ -34,8 +34,3 @@ class CommentForm(FlaskForm):
         validators=[Optional()],
     )
     next = HiddenField()
-
-
-class VoteForm(FlaskForm):
-    value = HiddenField(validators=[DataRequired()])
-    next = HiddenField()

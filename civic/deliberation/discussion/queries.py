@@ -67,6 +67,19 @@ class ThreadView:
     def count(self) -> int:
         return self.thread.comment_count
 
+    # The page asks the same predicates as the services (permissions.py) which buttons to show.
+    def is_mine(self, comment: Comment) -> bool:
+        return permissions.is_author(self.user, comment)
+
+    def can_edit(self, comment: Comment) -> bool:
+        return permissions.can_edit_comment(self.user, comment, self.thread)
+
+    def can_delete(self, comment: Comment) -> bool:
+        return permissions.can_delete_comment(self.user, comment)
+
+    def can_vote(self, comment: Comment) -> bool:
+        return permissions.can_vote(self.user, comment)
+
 
 def _order(query: Select[Any], sort: Sort) -> Select[Any]:
     if sort == "newest":

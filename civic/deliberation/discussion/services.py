@@ -267,9 +267,9 @@ def edit_comment(
     if user is None or not permissions.is_author(user, comment):
         raise Forbidden(_("Only its author can edit a comment."))
     ensure_can_participate(user)
-    if not comment.visible:
-        raise Conflict(_("This comment was deleted or hidden: it cannot be edited."))
-    if thread.locked:
+    if not permissions.can_edit_comment(user, comment, thread):  # then say which of its conditions fails
+        if not comment.visible:
+            raise Conflict(_("This comment was deleted or hidden: it cannot be edited."))
         raise ThreadLocked(_("This discussion is locked: no new comments."))
     if not permissions.discussion_open(consultation, now):
         raise DiscussionClosed(_("The discussion is closed in the current phase."))
@@ -313,10 +313,10 @@ def vote(user: User | None, comment: Comment, value: int) -> int:
         raise Forbidden()
     consultation_of(get_thread(comment.thread_id), user)
     ensure_can_participate(user)
-    if not comment.visible:
+    if not permissions.can_vote(user, comment):
+        if permissions.is_author(user, comment) and comment.visible:
+            raise Forbidden(_("You cannot vote on your own comment."))
         raise Forbidden(_("This comment was deleted or hidden."))
-    if permissions.is_author(user, comment):
-        raise Forbidden(_("You cannot vote on your own comment."))
     if value not in (1, -1):
         raise Invalid()
     existing = db.session.scalar(

@@ -297,3 +297,27 @@ def test_a_comment_of_invisible_characters_only_is_refused_and_kept(client: Flas
     assert response.status_code == 422
     assert "invisibles" in html_text(response) and invisible in html_text(response)
     assert _count(Comment) == 0
+
+
+def test_the_buttons_shown_follow_the_predicates_the_services_check(client: FlaskClient) -> None:
+    consultation = discussion_consultation()
+    thread = make_thread(consultation)
+    author, reader = make_user(), make_user()
+    mine = make_comment(thread, author, "Mon avis")
+    make_comment(thread, reader, "Un autre avis")
+    thread.locked = True
+    db.session.commit()
+    sign_in(client, author.email)
+    page = client.get(_page(consultation.slug)).get_data(as_text=True)
+    # Locked: no edit (the service refuses it), but the author may still delete their comment.
+    assert f"/discussion/comments/{mine.id}/edit" not in page
+    assert f"/discussion/comments/{mine.id}/delete" in page
+    assert f"/discussion/comments/{mine.id}/vote" not in page  # not on one's own comment
+    assert page.count("/vote") == 1  # on the other's
+    response = post_form(
+        client, f"/discussion/comments/{mine.id}/delete", {"next": _page(consultation.slug)},
+        token_from=_page(consultation.slug),
+    )  # fmt: skip
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Comment, mine.id).deleted  # type: ignore[union-attr]
