@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 from pycrdt import Doc, Text, merge_updates
 
-from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting import crdt, wire
 from civic.deliberation.drafting.sync import protocol
 
 CIVIC, YWEBSOCKET, HOCUSPOCUS = "civic", "y-websocket", "hocuspocus"
@@ -31,17 +31,6 @@ RETRY_DELAY = 1.0
 def write_string(text: str) -> bytes:
     data = text.encode()
     return protocol.write_uint(len(data)) + data
-
-
-def read_uint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, pos
 
 
 @dataclass
@@ -59,10 +48,10 @@ class Target:
     def unframe(self, data: bytes) -> tuple[int, bytes]:
         """(message type, the message from its type on)."""
         if self.kind == HOCUSPOCUS:
-            size, pos = read_uint(data, 0)
-            data = data[pos + size :]
-        kind, _pos = read_uint(data, 0)
-        return kind, data
+            reader = wire.Reader(data)
+            reader.skip_buffer()  # the document's name
+            data = data[reader.pos :]
+        return wire.Reader(data).uint(), data
 
 
 @dataclass

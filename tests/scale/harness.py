@@ -27,7 +27,7 @@ import requests
 import simple_websocket
 from pycrdt import Assoc, Doc, Text
 
-from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting import crdt, wire
 from civic.deliberation.drafting.sync import protocol
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +96,18 @@ class Server:
         command = [sys.executable, str(ROOT / "app.py")]
         if self.gunicorn:
             address = f"127.0.0.1:{self.port}"
-            command = [sys.executable, "-m", "gunicorn", "-k", "eventlet", "-w", "1", "-b", address, "app:app"]
+            command = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-k",
+                "eventlet",
+                "-w",
+                "1",
+                "-b",
+                address,
+                "app:app",
+            ]
         self.process = subprocess.Popen(  # noqa: S603 - our own entry point
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -266,24 +277,7 @@ def take_message(doc: Doc, lock: Any, data: bytes) -> tuple[str, bytes, bytes | 
 
 def decode_state_vector(data: bytes) -> dict[int, int]:
     """Read a Yjs state vector: client id -> number of items (its next clock)."""
-    result: dict[int, int] = {}
-    count, pos = _uint(data, 0)
-    for _ in range(count):
-        client, pos = _uint(data, pos)
-        clock, pos = _uint(data, pos)
-        result[client] = clock
-    return result
-
-
-def _uint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, pos
+    return wire.read_state_vector(data)
 
 
 @dataclass
