@@ -29,8 +29,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         i18n,
         inputs,
         notifications,
-        realtime,
         opendata,
+        realtime,
         security,
         templating,
         voting,
@@ -61,8 +61,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
-    errors.init_app(app)
     api.init_app(app)  # before errors: flask-smorest registers an error handler that the site's replace
+    errors.init_app(app)
     templating.init_app(app)
     realtime.init_app(app)
     connections.init_app(app)

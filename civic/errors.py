@@ -22,9 +22,11 @@ class CivicError(Exception):
     code: str | None = None
     default_message: Any = _l("The request could not be completed.")
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(message or str(self.default_message))
         self.message = message or str(self.default_message)
+        # Per-field messages, for the JSON API's `error.details` (forms show them beside their fields).
+        self.details = details
 
 
 class Invalid(CivicError):
@@ -104,7 +106,7 @@ def render_error(
 def init_app(app: Flask) -> None:
     @app.errorhandler(CivicError)
     def civic_error(error: CivicError) -> ResponseReturnValue:
-        return render_error(error.status, error.message, error.code)
+        return render_error(error.status, error.message, error.code, error.details)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
@@ -130,7 +132,9 @@ def init_app(app: Flask) -> None:
         messages[422] = _("Some information is missing or incorrect.")
         messages[401] = _("A valid API token is needed: see your account page.")
         response = make_response(
-            render_error(status, messages.get(status, _("The request could not be completed.")), details=details)
+            render_error(
+                status, messages.get(status, _("The request could not be completed.")), details=details
+            )
         )
         if error.response is not None and "Retry-After" in error.response.headers:
             # Flask-Limiter says when the next attempt will be allowed: keep that for the client.

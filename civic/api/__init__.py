@@ -22,7 +22,18 @@ rest = CivicApi()
 
 def init_app(app: Flask) -> None:
     """Set the API up; call it before civic.errors.init_app, whose error handlers must win."""
-    from civic.api import consultations, discussion, me, models, polls, proposals, views  # noqa: F401
+    from civic.api import (  # noqa: F401
+        coalitions,
+        consultations,
+        discussion,
+        live,
+        me,
+        models,
+        opinions,
+        polls,
+        proposals,
+        views,
+    )
 
     rest.init_app(
         app,
@@ -41,7 +52,7 @@ def init_app(app: Flask) -> None:
     rest.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A personal API token: civic_…"}
     )
-    for module in (consultations, proposals, discussion, polls, me):
+    for module in (consultations, proposals, discussion, polls, coalitions, opinions, live, me):
         rest.register_blueprint(module.bp)
     app.register_blueprint(views.bp)
     origins = app.config.get("API_CORS_ORIGINS") or []

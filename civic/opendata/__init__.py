@@ -9,6 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from civic.cli import group
+    from civic.opendata import campaign  # noqa: F401  (registers the campaign's tables)
     from civic.opendata.views import bp
 
     app.register_blueprint(bp)

@@ -14,6 +14,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 
 from civic.consultations.models import Consultation
+from civic.opendata import campaign
 from civic.opendata.tables import TABLES, Table, closed_polls, moment
 from civic.spreadsheet import safe_rows
 from civic.timestamps import utcnow
@@ -68,8 +69,10 @@ def _licence() -> dict[str, str]:
     }
 
 
-def descriptor(consultation: Consultation, generated: datetime) -> dict[str, Any]:
-    """The package's datapackage.json."""
+def descriptor(
+    consultation: Consultation, generated: datetime, extra: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The package's datapackage.json; `extra` adds resources written beside the tables."""
     return {
         "profile": PROFILE,
         "name": f"civic-{consultation.slug}",
@@ -85,7 +88,7 @@ def descriptor(consultation: Consultation, generated: datetime) -> dict[str, Any
         "sources": [
             {"title": "Civic", "path": url_for("consultations.show", slug=consultation.slug, _external=True)}
         ],
-        "resources": [_resource(table) for table in TABLES],
+        "resources": [_resource(table) for table in TABLES] + (extra or []),
     }
 
 
@@ -100,10 +103,10 @@ def build(consultation: Consultation) -> bytes:
                 zipfile.ZipInfo(name, date_time=ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED
             )
 
-        write(
-            "datapackage.json",
-            json.dumps(descriptor(consultation, generated), ensure_ascii=False, indent=2).encode(),
-        )
+        opinion_files = campaign.opinion_files(consultation)
+        with force_locale("en"):  # the descriptor's titles and descriptions are in English
+            document = descriptor(consultation, generated, [resource for _p, _d, resource in opinion_files])
+        write("datapackage.json", json.dumps(document, ensure_ascii=False, indent=2).encode())
         cards = []
         for locale in ("fr", "en"):
             with force_locale(locale):
@@ -122,4 +125,6 @@ def build(consultation: Consultation) -> bytes:
             if kinds.kind_of(poll) == "ranked":
                 text, _mime, _name = exports.ballot_file(poll, "blt")
                 write(f"polls/poll-{poll.id}.blt", text.encode())
+        for path, data, _r in opinion_files:
+            write(path, data)
     return buffer.getvalue()

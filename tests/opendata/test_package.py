@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -14,13 +15,18 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from civic.accounts.models import User
 from civic.api import tokens
+from civic.consultations.models import Consultation
 from civic.deliberation.discussion import services as discussion
+from civic.deliberation.opinions import services as opinions
 from civic.extensions import db
 from civic.voting import closing
+from tests.coalitions.factories import endorse, make_position
 from tests.conftest import sign_in
 from tests.deliberation.factories import make_comment, make_thread
-from tests.factories import make_consultation, make_proposal, make_user
+from tests.deliberation.opinions.factories import make_map, statements_of
+from tests.factories import make_consultation, make_organisation, make_proposal, make_user
 from tests.voting.factories import cast, make_poll
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _world() -> tuple[object, list[object]]:
     moderator = make_user(name="Modératrice", email="moderatrice@example.org")
     consultation = make_consultation(moderators=[moderator], phases=[("deliberation", -1, 10)])
-    consultation.phases[0].components = "proposals discussion voting"
+    consultation.phases[0].components = "proposals discussion voting opinions"
     db.session.commit()
     people = [make_user(name=f"Personne {i}", email=f"p{i}@example.org") for i in range(6)]
     make_proposal(consultation, people[0], title='=HYPERLINK("http://x")', body="Un texte")
@@ -48,7 +54,29 @@ def _world() -> tuple[object, list[object]]:
     closing.close_poll(moderator, consultation, poll)
     make_poll(consultation)  # still open: not in the package
     tokens.create(people[0], "site", "read")
+    _campaign(consultation, moderator, people)
     return consultation, [moderator, *people]
+
+
+def _campaign(consultation: Consultation, moderator: User, people: list[User]) -> None:
+    """A position endorsed by an organisation, a named citizen and one who chose not to be named; an
+    opinion map with votes and a hidden statement."""
+    position = make_position(consultation, moderator)
+    endorse(people[0], position, organisation=make_organisation(people[0], name="Centre Quartier"))
+    endorse(people[1], position, show_name=True, statement="=SUM(A1)")
+    endorse(
+        make_user(name="Sans Nom", email="sans-nom@example.org"),
+        position,
+        "reservations",
+        statement="Sous réserve du budget",
+    )
+    opinion_map = make_map(consultation, moderator)
+    for person in people:
+        for statement in statements_of(opinion_map)[:4]:
+            opinions.vote(person, opinion_map, statement.id, 1 if person.id % 2 else -1)
+    secret = opinions.add_statement(people[2], opinion_map, "Énoncé masqué")
+    secret.hidden = True
+    db.session.commit()
 
 
 def _package(client: FlaskClient, slug: str) -> zipfile.ZipFile:
@@ -67,12 +95,10 @@ def test_the_package_is_valid_frictionless_data(app: Flask, client: FlaskClient,
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     descriptor = json.loads((tmp_path / "datapackage.json").read_text())
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
-    assert {r["name"] for r in descriptor["resources"]} >= {
-        "proposals",
-        "comments",
-        "polls",
-        "moderation_log",
-    }
+    names = {r["name"] for r in descriptor["resources"]}
+    assert names >= {"proposals", "comments", "polls", "moderation_log", "positions", "endorsements"}
+    opinion_map = next(n for n in names if n.startswith("opinion-map-")).split("-")[2]
+    assert {f"opinion-map-{opinion_map}-{n}" for n in ("comments", "votes", "participants-votes")} <= names
     card = (tmp_path / "README.md").read_text()
     assert "Licence" in card and "What is not in it" in card and "Ce qui n" in card  # both languages
 
@@ -85,6 +111,32 @@ def test_what_the_site_hides_stays_out(app: Flask, client: FlaskClient) -> None:
     assert "Brouillon privé" not in proposals and "Texte caché" not in proposals and "Hors sujet" in proposals
     assert "Propos masqué" not in comments and "Insulte" in comments and "Propos effacé" not in comments
     assert "'=HYPERLINK" in proposals  # a formula cell neutralised
+    statements = next(
+        n for n in archive.namelist() if n.startswith("opinions/") and n.endswith("comments.csv")
+    )
+    assert "Des ateliers numériques" in archive.read(statements).decode()
+    assert "Énoncé masqué" not in archive.read(statements).decode()
+
+
+def test_the_campaign_is_in_the_package(app: Flask, client: FlaskClient) -> None:
+    consultation, people = _world()
+    archive = _package(client, consultation.slug)
+    positions = list(csv.DictReader(io.StringIO(archive.read("data/positions.csv").decode())))
+    assert [(p["title_fr"], p["version"], p["organisations"], p["citizens"]) for p in positions] == [
+        ("Plan numérique", "1", "1", "2")
+    ]
+    assert re.fullmatch(r"[0-9a-f]{64}", positions[0]["content_hash"])
+    rows = list(csv.DictReader(io.StringIO(archive.read("data/endorsements.csv").decode())))
+    assert sorted((r["kind"], r["name"], r["stance"]) for r in rows) == [
+        ("citizen", "", "reservations"),  # chose not to be named
+        ("citizen", people[2].display_name, "endorse"),
+        ("organisation", "Centre Quartier", "endorse"),
+    ]
+    assert {r["content_hash"] for r in rows} == {positions[0]["content_hash"]}
+    assert "'=SUM(A1)" in archive.read("data/endorsements.csv").decode()
+    assert "Sans Nom" not in b"".join(archive.read(n) for n in archive.namelist()).decode()
+    card = archive.read("README.md").decode()
+    assert "data/endorsements.csv" in card and "opinions/map-N/" in card
 
 
 def test_no_personal_data_leaves(app: Flask, client: FlaskClient) -> None:
