@@ -17,16 +17,17 @@ import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from civic.voting.audit.records import normalise_receipt
-from civic.voting.audit.verify import CHECKS, Report, verify
 from civic.voting.counting import registry
 from civic.voting.counting.formats import EXTENSIONS, FormatError, read_any, write_any
 from civic.voting.counting.formats.source import Progress
 from civic.voting.counting.model import Election, ScoreElection
 from civic.voting.counting.report import render
 from civic.voting.counting.rules import PRESETS, preset
+
+if TYPE_CHECKING:
+    from civic.voting.audit.verify import Report
 
 USAGE_ERROR = 2
 CHECK_FAILED = 1
@@ -133,6 +134,8 @@ CHECK_NAMES = {
 
 
 def _print_report(report: Report, name: str) -> None:
+    from civic.voting.audit.verify import CHECKS
+
     print(
         f"{name}: poll {report.poll_id}, {report.records} records, {report.counted} that count, "
         f"{report.checkpoints} checkpoint{'' if report.checkpoints == 1 else 's'}, public key {report.public_key}"
@@ -174,6 +177,10 @@ def _audits(path: Path) -> list[tuple[str, object]]:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    # Loaded by this command alone: the signatures' library is not needed to count or convert.
+    from civic.voting.audit.records import normalise_receipt
+    from civic.voting.audit.verify import verify
+
     audits = _audits(Path(args.file))
     if not audits:
         print(f"{args.file}: no closed poll in this package: nothing to verify")

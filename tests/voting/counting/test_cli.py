@@ -265,3 +265,24 @@ def test_report_splits_long_counts_into_blocks_of_rounds() -> None:
     text = render(result)
     assert text.count("Candidate") == 2
     assert f"Round {ROUNDS_PER_BLOCK + 2}" in text
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        "import civic.voting.counting",
+        "import runpy, sys\nsys.argv = ['python -m civic.voting', 'count', {small!r}, '--method', 'irv']\n"
+        "try:\n    runpy.run_module('civic.voting', run_name='__main__')\nexcept SystemExit as end:\n"
+        "    assert end.code == 0, end.code",
+    ],
+    ids=["import", "count"],
+)
+def test_the_library_and_the_count_load_no_flask_no_sqlalchemy_no_signatures(small: Path, probe: str) -> None:
+    # `python -m civic.voting` must start quickly (docs/performance.md): the web app's libraries stay out,
+    # and so does the signatures' library, which only `verify` needs.
+    code = (
+        probe.format(small=str(small)) + "\nimport sys\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'werkzeug', 'cryptography'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().endswith("[]"), done.stdout + done.stderr
