@@ -60,7 +60,7 @@ from benchmarks.drafting_measure import (  # noqa: E402
     reference_ms,
     wait_for,
 )
-from tests.scale import harness  # noqa: E402
+from tests.scale import clients  # noqa: E402
 
 BASE = 1_000_000  # Yjs client id of editor i: BASE + i
 LETTERS = string.ascii_lowercase
@@ -80,7 +80,7 @@ async def _work(
     acks = {"ok": 0, "refused": 0}
     arrivals: list[tuple[int, float, bytes]] = []  # (receiver, when, its document's state vector)
     editors: dict[int, Editor] = {}
-    typists: dict[int, harness.Typist] = {}
+    typists: dict[int, clients.Typist] = {}
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     try:
         for i in mine:
@@ -96,7 +96,7 @@ async def _work(
                 role = await editors[i].start(session)
             if role != "editor":
                 raise RuntimeError(f"editor {i} did not get an editor seat")
-            typists[i] = harness.Typist(editors[i], servers.marker(i))  # type: ignore[arg-type]
+            typists[i] = clients.Typist(editors[i], servers.marker(i))  # type: ignore[arg-type]
 
         await asyncio.gather(*(start(i) for i in mine))
         shared.results.put(("ready", number, None))
@@ -146,7 +146,7 @@ async def _work(
     await loop.run_in_executor(None, shared.collect.wait)
     seen = {i: [0] * editors_count for i in plan["sample"]}
     for receiver, received_at, state in arrivals:
-        for client, clock in harness.decode_state_vector(state).items():
+        for client, clock in clients.decode_state_vector(state).items():
             other = client - BASE
             if not 0 <= other < editors_count or other == receiver or clock <= seen[receiver][other]:
                 continue
@@ -158,7 +158,7 @@ async def _work(
     texts = {}
     for i, editor in editors.items():
         editor.apply_deferred()
-        state = harness.decode_state_vector(editor.doc.get_state())
+        state = clients.decode_state_vector(editor.doc.get_state())
         for other in range(editors_count):
             if other != i:
                 expected += shared.sent[other]

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from civic.deliberation.drafting.sync import protocol  # noqa: E402
 from civic.deliberation.drafting.sync.protocol import write_uint as uint  # noqa: E402
-from tests.scale import harness  # noqa: E402
+from tests.scale import clients, harness  # noqa: E402
 
 BOMBS = {
     "step 1: state vector of 2^29 clients (13 bytes)": protocol.sync_message(
@@ -70,11 +70,11 @@ def main() -> None:
 
 
 def measure(server: harness.Server, setup: harness.Setup, kind: str, message: bytes, rounds: int) -> None:
-    guest = harness.Editor(setup.document_id, "").connect(server.url)
+    guest = clients.Editor(setup.document_id, "", setup.slug).connect(server.url)
     guest.join()
-    editor = harness.Editor(setup.document_id, harness.sign_in(server.url, setup.emails[0]))
+    editor = clients.Editor(setup.document_id, harness.sign_in(server.url, setup.emails[0]), setup.slug)
     editor.connect(server.url).join()
-    watcher = harness.Editor(setup.document_id, harness.sign_in(server.url, setup.emails[1]))
+    watcher = clients.Editor(setup.document_id, harness.sign_in(server.url, setup.emails[1]), setup.slug)
     watcher.connect(server.url).join()
     presence = protocol.encode_awareness([protocol.AwarenessEntry(99, 1, {"cursor": None})])
     before = peak_kb(server.pid)
@@ -85,7 +85,7 @@ def measure(server: harness.Server, setup: harness.Setup, kind: str, message: by
         def watch(waits: list[float] = waits, stop: threading.Event = stop) -> None:
             while not stop.is_set():
                 started = time.monotonic()
-                watcher.sio.call("y", (setup.document_id, presence), namespace=harness.NS, timeout=60)
+                watcher.call(presence, timeout=60)
                 waits.append(time.monotonic() - started)
                 time.sleep(0.02)
 
@@ -95,9 +95,7 @@ def measure(server: harness.Server, setup: harness.Setup, kind: str, message: by
         for _ in range(rounds):
             time.sleep(0.1)
             started = time.monotonic()
-            answers.append(
-                sender.sio.call("y", (setup.document_id, message), namespace=harness.NS, timeout=60)
-            )
+            answers.append(sender.call(message, timeout=60))
             took.append(time.monotonic() - started)
         time.sleep(0.1)
         stop.set()

@@ -237,7 +237,7 @@ class Editor:
 
 
 class _NoLock:
-    """One thread per process: harness.Typist's changes need no lock."""
+    """One thread per process: clients.Typist's changes need no lock."""
 
     def __enter__(self) -> None:
         return None

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, service_missing
-from tests.scale import harness
+from tests.scale import clients, harness
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -36,7 +36,7 @@ class Cluster:
 
     def __init__(self, app: Any, servers: list[harness.Server], folder: Path) -> None:
         self.app, self.servers, self.folder = app, servers, folder
-        self.editors: list[harness.Editor] = []
+        self.editors: list[clients.Editor] = []
 
     @property
     def a(self) -> harness.Server:
@@ -50,9 +50,9 @@ class Cluster:
         """A fresh open document with one line `[i]` per person, and the people."""
         return harness.prepare(self.app, people, "".join(f"[{i}]\n" for i in range(people)))
 
-    def editor(self, setup: harness.Setup, person: int, server: harness.Server) -> harness.Editor:
+    def editor(self, setup: harness.Setup, person: int, server: harness.Server) -> clients.Editor:
         """Person `person` signed in, connected to `server`, joined and synced."""
-        editor = harness.Editor(
+        editor = clients.Editor(
             setup.document_id, harness.sign_in(server.url, setup.emails[person]), setup.slug
         )
         self.editors.append(editor)

@@ -13,22 +13,22 @@ import pytest
 import simple_websocket
 
 from civic.deliberation.drafting.sync import protocol
-from tests.scale import harness
+from tests.scale import clients, harness
 from tests.scale.conftest import Cluster, eventually
 
 pytestmark = [pytest.mark.scale, pytest.mark.slow]
 
 
-def _all_answered(*editors: harness.Editor) -> bool:
+def _all_answered(*editors: clients.Editor) -> bool:
     return all(edit.answer is not None for editor in editors for edit in editor.edits if edit.sent_at)
 
 
-def _converged(cluster: Cluster, setup: harness.Setup, *editors: harness.Editor) -> bool:
+def _converged(cluster: Cluster, setup: harness.Setup, *editors: clients.Editor) -> bool:
     stored = cluster.stored(setup)
     return all(editor.content() == stored for editor in editors)
 
 
-def _type(editor: harness.Editor, line: int, token: str) -> harness.Edit:
+def _type(editor: clients.Editor, line: int, token: str) -> clients.Edit:
     """Type at the end of one's own line, sending at once when connected (offline: kept locally)."""
     if editor.connected:
         try:

@@ -12,7 +12,7 @@ import pytest
 
 from civic.deliberation.drafting.sync import protocol
 from civic.deliberation.drafting.sync.protocol import write_uint as uint
-from tests.scale import harness
+from tests.scale import clients
 from tests.scale.conftest import Cluster, eventually
 
 pytestmark = [pytest.mark.scale, pytest.mark.slow]
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.scale, pytest.mark.slow]
 MAX_TEXT = 100_000  # DRAFTING_MAX_TEXT_BYTES of the served processes (the default)
 
 
-def _call(editor: harness.Editor, message: bytes, timeout: float = 30) -> dict[str, Any]:
+def _call(editor: clients.Editor, message: bytes, timeout: float = 30) -> dict[str, Any]:
     return editor.call(message, timeout)
 
 
@@ -82,7 +82,7 @@ BOMBS = {
 def test_messages_declaring_huge_sizes_stall_nobody(cluster: Cluster) -> None:
     setup = cluster.document(3)
     server = cluster.a
-    guest = harness.Editor(setup.document_id, "", setup.slug)
+    guest = clients.Editor(setup.document_id, "", setup.slug)
     cluster.editors.append(guest)
     guest.connect(server.url)
     assert guest.join()["role"] == "viewer"

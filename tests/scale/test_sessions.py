@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.scale import harness
+from tests.scale import clients, harness
 from tests.scale.conftest import Cluster, eventually
 
 
@@ -25,7 +25,7 @@ def _cookie(http: object) -> str:
 def test_signing_out_on_one_process_closes_the_connection_held_by_the_other(cluster: Cluster) -> None:
     setup = cluster.document(2)
     http = harness.browser_session(cluster.a.url, setup.emails[0])
-    mine = harness.Editor(setup.document_id, _cookie(http), setup.slug)
+    mine = clients.Editor(setup.document_id, _cookie(http), setup.slug)
     other_sign_in = cluster.editor(setup, 0, cluster.b)  # the same person, another browser
     cluster.editors.append(mine)
     mine.connect(cluster.b.url)

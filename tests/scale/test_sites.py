@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.scale import harness
+from tests.scale import clients, harness
 from tests.scale.conftest import Cluster, Site, eventually
 
 pytestmark = [pytest.mark.scale, pytest.mark.slow]
@@ -20,7 +20,7 @@ def test_an_event_reaches_the_sites_readers_on_every_process_and_never_another_s
     here = cluster.editor(setup, 0, cluster.b)  # site A, on the process that does not publish
     # Site B has a document with the same id: its readers are in a room of the same name.
     elsewhere_setup = other_site.document(setup.document_id)
-    elsewhere = harness.Editor(
+    elsewhere = clients.Editor(
         elsewhere_setup.document_id,
         harness.sign_in(other_site.server.url, elsewhere_setup.emails[0]),
         elsewhere_setup.slug,

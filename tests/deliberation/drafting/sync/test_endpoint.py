@@ -1,22 +1,19 @@
-"""The sync endpoint: opening and roles, sync, updates, bad input, presence, re-checks (sockets.py)."""
+"""The sync endpoint: opening and roles, sync, updates, bad input, plain clients (sockets.py)."""
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from pycrdt import Doc
 
-from civic.accounts.models import Sanction, User
-from civic.deliberation.drafting import crdt, editors
-from civic.deliberation.drafting.models import Document, DocumentUpdate
-from civic.deliberation.drafting.sync import protocol, room, sweep
-from civic.deliberation.drafting.sync.workspace import workspace
+from civic.accounts.models import User
+from civic.deliberation.drafting import crdt
+from civic.deliberation.drafting.models import Document
+from civic.deliberation.drafting.sync import protocol
 from civic.extensions import db
-from civic.timestamps import utcnow
 from tests.deliberation.drafting.factories import client_doc, drafting_consultation, edit, stored_rows
 from tests.deliberation.drafting.sync.sockets import Browser
 from tests.factories import make_document, make_user
@@ -240,186 +237,6 @@ def test_a_flood_is_cut_off_without_affecting_others(app: Flask, monkeypatch: py
     calm.close()
 
 
-def test_presence_is_relayed_with_the_servers_name_and_removed_on_disconnect(app: Flask) -> None:
-    _moderator, document = _setup()
-    alice, bob = Browser(app, make_user(name="Alice")), Browser(app, make_user(name="Bob"))
-    alice.connect(document)
-    bob.connect(document)
-    bob.received()
-    state = {
-        "user": {"name": "Quelqu’un d’autre", "color": "#000000", "colorLight": "#00000033"},
-        "cursor": None,
-    }
-    assert alice.y(protocol.encode_awareness([protocol.AwarenessEntry(4242, 3, state)])) == {"ok": True}
-    [message] = bob.received()
-    [entry] = protocol.parse_awareness(protocol.parse_message(message).payload)
-    assert entry.client_id == 4242 and entry.clock == 3
-    assert entry.state is not None and entry.state["user"]["name"] == "Alice"
-    assert entry.state["user"]["colorLight"] == "#00000033"
-    alice.close()
-    [message] = bob.received()
-    [gone] = protocol.parse_awareness(protocol.parse_message(message).payload)
-    assert (gone.client_id, gone.clock, gone.state) == (4242, 4, None)
-    bob.close()
-
-
-def test_a_newcomer_gets_who_is_here_after_its_sync_and_not_who_left(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _moderator, document = _setup()
-    alice, bob = Browser(app, make_user(name="Alice")), Browser(app, make_user(name="Bob"))
-    for browser, client in ((alice, 11), (bob, 12)):
-        browser.connect(document)
-        state = {"user": {"name": "?", "color": "#000000"}, "cursor": None}
-        browser.y(protocol.encode_awareness([protocol.AwarenessEntry(client, 1, state)]))
-    carol = Browser(app, make_user(name="Carol"))
-    carol.connect(document)
-    carol.received()
-    assert carol.y(protocol.step1(Doc())) == {"ok": True}
-    kinds = [protocol.parse_message(message) for message in carol.received()]
-    assert [m.kind for m in kinds] == ["step2", "step1", "awareness"]
-    here = {
-        e.client_id: e.state["user"]["name"] for e in protocol.parse_awareness(kinds[2].payload) if e.state
-    }
-    assert here == {11: "Alice", 12: "Bob"}
-    # A query for who is here (y-protocols' message 3) gets the same answer.
-    assert carol.y(protocol.write_uint(protocol.QUERY_AWARENESS)) == {"ok": True}
-    [answer] = carol.received()
-    assert {e.client_id for e in protocol.parse_awareness(protocol.parse_message(answer).payload)} == {11, 12}
-    bob.close()  # leaving removes Bob's state for everyone, and from what newcomers are sent
-    dave = Browser(app, make_user())
-    dave.connect(document)
-    dave.received()
-    dave.y(protocol.step1(Doc()))
-    *_sync, message = dave.received()
-    assert [e.client_id for e in protocol.parse_awareness(protocol.parse_message(message).payload)] == [11]
-    # A state not renewed for PRESENCE_SECONDS is gone, as in the browsers (a process that died).
-    monkeypatch.setattr(room, "PRESENCE_SECONDS", 0.0)
-    dave.y(protocol.step1(Doc()))
-    assert [protocol.parse_message(m).kind for m in dave.received()] == ["step2", "step1"]
-    for browser in (alice, carol, dave):
-        browser.close()
-
-
-def test_signing_out_everywhere_stops_an_editor_already_connected(app: Flask) -> None:
-    _moderator, document = _setup()
-    person = make_user()
-    browser = Browser(app, person)
-    assert browser.connect(document)["role"] == "editor"
-    person.session_token = "signed-out-everywhere"  # what "sign out of every session" does
-    db.session.commit()
-    ack = browser.y(protocol.update_message(edit(client_doc(document.id), "après coup")))
-    assert ack["ok"] is False and ack["code"] == "forbidden"
-    assert stored_rows(document) == 1
-    browser.close()
-
-
-def test_updates_to_a_deleted_document_are_refused(app: Flask) -> None:
-    _moderator, document = _setup()
-    browser = Browser(app, make_user())
-    browser.connect(document)
-    update = protocol.update_message(edit(client_doc(document.id), "disparu"))
-    document_id = document.id
-    db.session.execute(DocumentUpdate.__table__.delete().where(DocumentUpdate.document_id == document_id))
-    db.session.delete(document)
-    db.session.commit()
-    ack = browser.y(update)
-    assert ack["ok"] is False and ack["code"] == "not-found"
-    assert browser.errors()[-1]["code"] == "not-found"
-    browser.close()
-
-
-@pytest.mark.parametrize(
-    ("locale", "expected"), [("en", "Too many changes"), ("fr", "Trop de modifications")]
-)
-def test_refusals_use_the_language_of_the_person(
-    app: Flask, monkeypatch: pytest.MonkeyPatch, locale: str, expected: str
-) -> None:
-    # Messages are handled outside any request: the language is the one chosen when the connection opened.
-    monkeypatch.setitem(app.config, "DRAFTING_RATE", 0.001)
-    monkeypatch.setitem(app.config, "DRAFTING_BURST", 1)
-    _moderator, document = _setup()
-    person = make_user()
-    person.locale = locale
-    db.session.commit()
-    browser = Browser(app, person)
-    browser.connect(document)
-    doc = client_doc(document.id)
-    assert browser.y(protocol.update_message(edit(doc, "un"))) == {"ok": True}
-    ack = browser.y(protocol.update_message(edit(doc, "deux")))
-    assert ack["code"] == "rate-limited" and ack["error"].startswith(expected)
-    assert browser.errors()[-1]["message"] == ack["error"]
-    browser.close()
-
-
-def test_a_change_of_mode_reaches_the_people_writing_at_once(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(app.config, "DRAFTING_RECHECK_SECONDS", 3600.0)  # only the change re-checks
-    moderator, document = _setup(mode="final")
-    browser = Browser(app, make_user())
-    assert browser.connect(document)["role"] == "viewer"
-    from civic.deliberation.drafting import documents
-
-    documents.update_document(moderator, document, "Titre", "Title", Document.OPEN, 150)
-    browser.settle()
-    assert {"type": "mode", "mode": "open"} in browser.civic
-    assert {"type": "role", "role": "editor"} in browser.civic  # editing again: a seat, a new role
-    assert browser.y(protocol.update_message(edit(client_doc(document.id), "A B C D")))["ok"] is True
-    documents.update_document(moderator, document, "Titre", "Title", Document.SUGGEST, 150)
-    browser.settle()
-    assert {"type": "role", "role": "suggester"} in browser.civic
-    browser.close()
-
-
-def test_the_sweep_rechecks_every_connection_at_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Served processes re-check connections in a background sweep (one session for all), so a
-    # keystroke rarely pays for it; here messages would not re-check for an hour: only the sweep does.
-    monkeypatch.setitem(app.config, "DRAFTING_RECHECK_SECONDS", 3600.0)
-    moderator, document = _setup()
-    leaving, staying, named, suspended, pardoned = (make_user() for _ in range(5))
-    people = (leaving, staying, named, suspended, pardoned)
-    browsers = [Browser(app, person) for person in people]
-    assert [b.connect(document)["role"] for b in browsers] == ["editor"] * 5
-    document.mode = Document.EDITORS  # (changed in the database: no change of mode is announced)
-    for person in (named, suspended, pardoned):
-        editors.add_editor(moderator, document, person.email)
-    leaving.session_token = "signed-out-everywhere"
-    later = utcnow() + timedelta(days=2)
-    db.session.add(Sanction(user_id=suspended.id, kind="suspension", reason="Insultes", ends_at=later))
-    db.session.add(Sanction(user_id=pardoned.id, kind="ban", reason="Erreur", ends_at=None, lifted=True))
-    db.session.commit()
-    update = protocol.update_message(edit(client_doc(document.id), "avant"))
-    assert browsers[1].y(update) == {"ok": True}  # not re-checked yet: still an editor
-    assert sweep.sweep(app, 0) == 5
-    assert sweep.sweep(app, 60) == 0  # all just checked
-    # Signed out everywhere; not a co-author in "editors" mode; suspended: each only reads now.
-    for browser in (browsers[0], browsers[1], browsers[3]):
-        ack = browser.y(protocol.update_message(edit(client_doc(document.id), "après")))
-        assert ack["ok"] is False and ack["code"] == "forbidden"
-    for browser in (browsers[2], browsers[4]):  # a co-author; a co-author whose ban was lifted
-        assert browser.y(protocol.update_message(edit(client_doc(document.id), "co-autrice")))["ok"]
-    assert stored_rows(document) == 4  # the starting text, "avant" and the two co-authors' edits
-    for browser in browsers:
-        browser.close()
-    assert workspace(app).all() == []
-
-
-@pytest.mark.parametrize("kind", ["suspension", "ban"])
-def test_a_sanctioned_person_only_reads_and_their_updates_are_refused(app: Flask, kind: str) -> None:
-    _moderator, document = _setup()
-    person = make_user()
-    ends = utcnow() + timedelta(days=2) if kind == "suspension" else None
-    db.session.add(Sanction(user_id=person.id, kind=kind, reason="Insultes", ends_at=ends))
-    db.session.commit()
-    browser = Browser(app, person)
-    assert browser.connect(document)["role"] == "viewer"
-    ack = browser.y(protocol.update_message(edit(client_doc(document.id), "malgré tout")))
-    assert ack["ok"] is False and ack["code"] == "forbidden"
-    assert stored_rows(document) == 1
-    browser.close()
-
-
 def test_a_plain_y_websocket_client_gets_no_civic_messages_and_still_syncs(app: Flask) -> None:
     _moderator, document = _setup(text="Bonjour")
     plain = Browser(app, make_user(), extras=False)
@@ -435,29 +252,3 @@ def test_a_plain_y_websocket_client_gets_no_civic_messages_and_still_syncs(app: 
     plain.settle()
     assert plain.civic == [] and plain.is_connected()  # a refusal is not told either
     plain.close()
-
-
-def test_echoes_of_the_others_presence_are_neither_relayed_nor_credited(app: Flask) -> None:
-    # y-websocket clients send back every presence they receive (same client id, same clock).
-    _moderator, document = _setup()
-    alice, bob = Browser(app, make_user(name="Alice")), Browser(app, make_user(name="Bob"))
-    alice.connect(document)
-    bob.connect(document)
-    state = {"user": {"name": "?", "color": "#000000"}, "cursor": None}
-    assert alice.y(protocol.encode_awareness([protocol.AwarenessEntry(4242, 3, state)])) == {"ok": True}
-    [message] = bob.received()
-    [entry] = protocol.parse_awareness(protocol.parse_message(message).payload)
-    alice.received()  # (her own state back: a y-websocket client alone needs a message now and then)
-    assert bob.y(protocol.encode_awareness([entry])) == {"ok": True}
-    assert bob.y(protocol.encode_awareness([protocol.AwarenessEntry(4242, 2, state)])) == {"ok": True}
-    assert alice.received() == [] and bob.received() == []
-    carol = Browser(app, make_user(name="Carol"))
-    carol.connect(document)
-    carol.y(protocol.step1(Doc()))
-    *_sync, here = carol.received()
-    [kept] = protocol.parse_awareness(protocol.parse_message(here).payload)
-    assert kept.state is not None and kept.state["user"]["name"] == "Alice" and kept.clock == 3
-    bob.close()  # leaving removes nothing of Alice's
-    assert carol.received() == []
-    for browser in (alice, carol):
-        browser.close()
