@@ -38,10 +38,11 @@ class GroupCommit:
     A commit per keystroke cost more than all the rest of an update; each caller still waits until
     its own row is committed, so an acknowledged edit is never lost. While one batch commits, the
     next one gathers. The committer keeps its connection for LINGER seconds after the queue empties
-    (checking a pooled connection out and pinging it for every batch was a tenth of its time), and
+    (checking a pooled connection out and pinging it for every batch cost much of its time), and
     starts a batch at most every GATHER seconds: each round trip to the database costs about as much
     CPU whatever its size, so under load a batch waits a few milliseconds for more updates. The
-    callers of a batch wait on one event (an event per keystroke cost 4 % of a busy server).
+    callers of a batch wait on one event (an event per keystroke showed in a busy server's profile;
+    figures in docs/performance.md).
     """
 
     LINGER = 2.0
@@ -87,9 +88,9 @@ class GroupCommit:
             with self.app.app_context(), db.engine.connect() as connection:
                 if connection.dialect.driver == "psycopg2":
                     # Each batch is one INSERT statement, which commits by itself: one round trip
-                    # instead of BEGIN, INSERT and COMMIT (benchmarks/bench_group_commit.py: 44 % less
-                    # CPU per batch). psycopg2 returns only once the server is ready for the next
-                    # query, after the commit, so an acknowledged row is still a committed one.
+                    # instead of BEGIN, INSERT and COMMIT, less CPU per batch (docs/performance.md).
+                    # psycopg2 returns only once the server is ready for the next query, after the
+                    # commit, so an acknowledged row is still a committed one.
                     connection = connection.execution_options(isolation_level="AUTOCOMMIT")
                 idle_since: float | None = None
                 started = 0.0
@@ -121,8 +122,8 @@ class GroupCommit:
                 socketio.start_background_task(self._run)
 
     # psycopg2 (PostgreSQL): one hand-written multi-row INSERT. SQLAlchemy's "insertmanyvalues" built
-    # the same statement for 0.35-0.39 ms of CPU per batch, this 0.20 ms (measured apart, 3-6 rows),
-    # and a served process commits up to 250 batches a second. The rows go in, and their ids come back,
+    # the same statement for nearly twice the CPU, and a served process commits a batch every GATHER
+    # seconds (docs/performance.md, "Group-commit batches"). The rows go in, and their ids come back,
     # in the order of the VALUES' last column (as SQLAlchemy's own sorted form does).
     _PSYCOPG2_INSERT = (
         "INSERT INTO document_updates (document_id, data, user_id, created_at) "
