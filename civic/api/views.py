@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup, escape
 
 from civic.accounts.participant import current_participant
 from civic.api import forms, openapi, tokens
@@ -42,11 +44,23 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _summary(text: str) -> Markup:
+    """An operation's summary (written in the code, in English) with its `names` set as code."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))  # noqa: S704 (escaped first)
+
+
 @bp.route("/api/v1/docs")
 def docs() -> ResponseReturnValue:
     document = openapi()
-    groups = {tag["name"]: tag.get("description", tag["name"]) for tag in document.get("tags", [])}
-    return render_template("api/docs.html", operations=_operations(document), groups=groups)
+    operations = _operations(document)
+    for operation in operations:
+        operation["summary"] = _summary(operation["summary"])
+    # In the document's order (consultations first), not sorted by name.
+    sections = [
+        (tag.get("description", tag["name"]), [op for op in operations if op["tag"] == tag["name"]])
+        for tag in document.get("tags", [])
+    ]
+    return render_template("api/docs.html", sections=[(title, ops) for title, ops in sections if ops])
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

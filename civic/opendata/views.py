@@ -12,6 +12,7 @@ from flask_login import login_required
 
 from civic.accounts.participant import current_participant
 from civic.consultations import services as consultations
+from civic.deliberation.opinions import services as opinions
 from civic.errors import Forbidden
 from civic.opendata import research, services
 from civic.opendata.tables import TABLES, closed_polls
@@ -23,7 +24,11 @@ bp = Blueprint("opendata", __name__, url_prefix="/c/<slug>")
 def show(slug: str) -> ResponseReturnValue:
     consultation = consultations.get_consultation(slug, current_participant())
     return render_template(
-        "opendata/show.html", consultation=consultation, tables=TABLES, polls=closed_polls(consultation)
+        "opendata/show.html",
+        consultation=consultation,
+        tables=TABLES,
+        polls=closed_polls(consultation),
+        maps=opinions.maps_of(consultation),
     )
 
 
