@@ -19,6 +19,7 @@ from civic.coalitions import queries as coalition_queries
 from civic.consultations.models import Consultation
 from civic.deliberation.opinions import services as opinions
 from civic.deliberation.opinions import transfer
+from civic.deliberation.opinions.analysis import polis
 from civic.opendata.tables import Field, Table, moment, register
 
 
@@ -141,8 +142,12 @@ def opinion_files(consultation: Consultation) -> list[tuple[str, bytes, dict[str
                     continue
                 data = archive.read(name)
                 rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
-                header, body = (rows[0], rows[1:]) if rows else ([], [])
                 path = f"opinions/map-{opinion_map.id}/{name}"
+                if name == polis.SUMMARY:
+                    # Pol.is's summary is key-value lines with no header row.
+                    header, body, dialect = ["key", "value"], rows, {"header": False}
+                else:
+                    header, body, dialect = (rows[0] if rows else []), rows[1:], {}
                 fields = [
                     {"name": column, "type": _type_of([r[i] if i < len(r) else "" for r in body])}
                     for i, column in enumerate(header)
@@ -156,6 +161,6 @@ def opinion_files(consultation: Consultation) -> list[tuple[str, bytes, dict[str
                     "encoding": "utf-8",
                     "profile": "tabular-data-resource",
                     "schema": {"fields": fields, "missingValues": [""]},
-                }
+                } | ({"dialect": dialect} if dialect else {})
                 found.append((path, data, resource))
     return found

@@ -99,6 +99,8 @@ def test_the_package_is_valid_frictionless_data(app: Flask, client: FlaskClient,
     assert names >= {"proposals", "comments", "polls", "moderation_log", "positions", "endorsements"}
     opinion_map = next(n for n in names if n.startswith("opinion-map-")).split("-")[2]
     assert {f"opinion-map-{opinion_map}-{n}" for n in ("comments", "votes", "participants-votes")} <= names
+    summary = next(r for r in descriptor["resources"] if r["name"] == f"opinion-map-{opinion_map}-summary")
+    assert summary["dialect"] == {"header": False}  # Pol.is's key-value lines: "topic" is a row, not a header
     card = (tmp_path / "README.md").read_text()
     assert "Licence" in card and "What is not in it" in card and "Ce qui n" in card  # both languages
 
