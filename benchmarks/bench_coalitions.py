@@ -41,7 +41,7 @@ from civic.text import render_markdown  # noqa: E402
 from civic.timestamps import utcnow  # noqa: E402
 from config import normalise_database_url  # noqa: E402
 
-RUNS = 15
+RUNS = 21
 STANCES = ["endorse", "endorse", "endorse", "reservations", "stand_aside", "oppose"]
 PASSWORD = "benchmark password"  # noqa: S105 - a throwaway account in a scratch database
 
@@ -234,8 +234,13 @@ def fill(organisations: int, citizens: int, seed: int = 16) -> tuple[str, int, s
     return consultation.slug, position.id, representative.email, mine.slug
 
 
-def measure(client: Any, path: str, runs: int = RUNS, **headers: str) -> tuple[float, float, int, int, int]:
-    """Median and worst server time (ms), SQL queries, response size (bytes) and status of one page."""
+def measure(
+    client: Any, path: str, runs: int = RUNS, **headers: str
+) -> tuple[float, float, float, int, int, int]:
+    """Best, median and worst server time (ms), SQL queries, response size (bytes) and status of a page.
+
+    On a machine shared with other work the best run is the page's own cost; the median adds what the
+    neighbours took (both are printed, with the reference loop and the load average)."""
     client.get(path, headers=headers)  # warm-up: templates compiled
     with counted() as statements:
         response = client.get(path, headers=headers)
@@ -244,7 +249,14 @@ def measure(client: Any, path: str, runs: int = RUNS, **headers: str) -> tuple[f
         start = time.perf_counter()
         client.get(path, headers=headers)
         times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), max(times), len(statements), len(response.data), response.status_code
+    return (
+        min(times),
+        statistics.median(times),
+        max(times),
+        len(statements),
+        len(response.data),
+        response.status_code,
+    )
 
 
 def _client(app: Flask, email: str) -> Any:
@@ -280,7 +292,7 @@ def bench(app: Flask, label: str, organisations: int, citizens: int) -> None:
         ),
         (organisations, citizens),
     ]
-    results: dict[str, list[tuple[float, float, int, int, int]]] = {}
+    results: dict[str, list[tuple[float, float, float, int, int, int]]] = {}
     for orgs, people in sizes:
         with app.app_context():
             started = time.perf_counter()
@@ -303,19 +315,21 @@ def bench(app: Flask, label: str, organisations: int, citizens: int) -> None:
             json_ = measure(client, f"/c/{slug}/positions/{position_id}/endorsements.json", runs=3)
         print(f"(filled {orgs + people:,} endorsements in {filled:.1f} s)")
     print(
-        f"{'page':<34} {'median ms':>10} {'worst ms':>9} {'queries 1k':>11} {'queries':>8} {'KB':>6} {'status':>6}"
+        f"{'page':<34} {'best ms':>8} {'median ms':>10} {'worst ms':>9} {'queries 1k':>11} {'queries':>8} {'KB':>6} {'status':>6}"
     )
     for name, (small, full) in results.items():
-        median, worst, queries, size, status = full
+        best, median, worst, queries, size, status = full
         print(
-            f"{name:<34} {median:>10.1f} {worst:>9.1f} {small[2]:>11} {queries:>8} {size / 1024:>6.0f} {status:>6}"
+            f"{name:<34} {best:>8.1f} {median:>10.1f} {worst:>9.1f} {small[3]:>11} {queries:>8} {size / 1024:>6.0f} {status:>6}"
         )
-    for name, (median, worst, queries, size, _status) in (
+    for name, (best, median, worst, queries, size, _status) in (
         ("signatory sheet (all organisations)", sheet),
         ("CSV export", csv),
         ("JSON export", json_),
     ):
-        print(f"{name:<34} {median:>10.1f} {worst:>9.1f} {'':>11} {queries:>8} {size / 1024:>6.0f}")
+        print(
+            f"{name:<34} {best:>8.1f} {median:>10.1f} {worst:>9.1f} {'':>11} {queries:>8} {size / 1024:>6.0f}"
+        )
     with app.app_context():
         position = db.session.get(Position, position_id)
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))

@@ -20,6 +20,9 @@ from civic.notifications.models import Notification
 from tests.coalitions.factories import campaign, endorse, make_document_version, make_position
 from tests.factories import make_document, make_organisation, make_user
 
+# Counts, upserts, locking and input limits differ between the databases: both run these.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 TEXT = "Le numérique pour tous. Des bibliothèques ouvertes le dimanche. Une fibre dans chaque village."
 
 

@@ -31,6 +31,9 @@ from tests.coalitions.factories import (
 )
 from tests.factories import make_document, make_organisation, make_user
 
+# Counts, upserts, locking and input limits differ between the databases: both run these.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def _digest() -> str:
     """Every endorsement and event row: equal before and after means nothing was written."""

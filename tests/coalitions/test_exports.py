@@ -21,6 +21,9 @@ from civic.extensions import db
 from tests.coalitions.factories import campaign, endorse, make_position, revoke
 from tests.factories import make_consultation, make_organisation, make_user
 
+# Counts, upserts, locking and input limits differ between the databases: both run these.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 @pytest.fixture
 def world(app: Flask) -> dict[str, Any]:

@@ -16,6 +16,9 @@ from civic.extensions import db
 from tests.coalitions.factories import campaign, endorse, make_position, revoke
 from tests.factories import make_organisation, make_user
 
+# Counts, upserts, locking and input limits differ between the databases: both run these.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def _rows(model: Any) -> list[tuple[Any, ...]]:
     db.session.expire_all()

@@ -18,6 +18,9 @@ from civic.notifications.models import Notification
 from tests.coalitions.factories import campaign, endorse, make_document_version, make_position
 from tests.factories import make_document, make_organisation, make_user
 
+# Counts, upserts, locking and input limits differ between the databases: both run these.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 @pytest.fixture
 def world(app: Flask) -> dict[str, Any]:

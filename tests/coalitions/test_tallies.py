@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -14,6 +15,9 @@ from civic.deliberation.drafting.amendments.models import Amendment
 from civic.extensions import db
 from tests.coalitions.factories import campaign, endorse, make_document_version, make_position, revoke
 from tests.factories import make_document, make_organisation, make_user
+
+# Counts, upserts, locking and input limits differ between the databases: both run these.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 def _kept(position_id: int) -> dict[tuple[int, str, str, bool], int]:
