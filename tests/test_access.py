@@ -27,6 +27,11 @@ from civic.deliberation.discussion.models import Comment, Thread
 from civic.deliberation.drafting.amendments import services as amendments
 from civic.deliberation.drafting.history import versions
 from civic.deliberation.drafting.models import Document
+from civic.deliberation.live import agenda as live_agenda
+from civic.deliberation.live import minutes as live_minutes
+from civic.deliberation.live import questions as live_questions
+from civic.deliberation.live import quickpolls as live_polls
+from civic.deliberation.live import sessions as live_sessions
 from civic.deliberation.opinions import services as opinions
 from civic.deliberation.opinions.models import OpinionMap
 from civic.deliberation.proposals.models import Proposal, Theme
@@ -67,6 +72,10 @@ class Objects:
     moderator: User | None = None
     opinion_map: OpinionMap | None = None
     statement: int | None = None  # a statement of an opinion map
+    live_sessions: list[int] = field(default_factory=list)  # one ended (with minutes), then one running
+    live_item: int | None = None  # an agenda item, a quick poll and a question of the running session
+    live_poll: int | None = None
+    live_question: int | None = None
     # Hidden and deleted content keeps its place on its own pages, shown as a placeholder with the public
     # reason (the moderation is public): those pages answer 200, with none of the object's text.
     placeholder: bool = False
@@ -136,6 +145,7 @@ def _everything_in(consultation: Consultation, author: User, voter: User, modera
     )
     objects.statement = opinions.add_statement(author, objects.opinion_map, f"Avis {text}").id
     objects.markers.append(text)
+    _live(objects, consultation, author, moderator)
     objects.phase = consultation.phases[0].id
     _coalition_in(objects, consultation, author, moderator)
     return objects
@@ -158,6 +168,33 @@ def _coalition_in(objects: Objects, consultation: Consultation, author: User, mo
     objects.endorsement = endorse(make_user(name=f"Citoyen {text}"), position, show_name=True).id
     objects.markers.append(text)
     objects.position = position.id
+
+
+def _live(objects: Objects, consultation: Consultation, author: User, moderator: User) -> None:
+    """A running live session (an item, a poll, an approved question) and an ended one with published
+    minutes, every text marked."""
+    text = _marker("live")
+    session = live_sessions.create_session(
+        moderator, consultation, live_sessions.SessionData(title_fr=f"Séance {text}", starts_at=utcnow())
+    )
+    objects.live_item = live_agenda.add_item(
+        moderator, session, live_agenda.ItemData(f"Point {text}", "", 5)
+    ).id
+    live_sessions.start_session(moderator, session)
+    objects.live_poll = live_polls.create_poll(
+        moderator, session, live_polls.PollData(question_fr=f"Sondage {text}")
+    ).id
+    question = live_questions.ask(author, session, f"Question {text}")
+    live_questions.decide(moderator, session, question.id, "approved")
+    objects.live_question = question.id
+    ended = live_sessions.create_session(
+        moderator, consultation, live_sessions.SessionData(title_fr=f"Passée {text}", starts_at=utcnow())
+    )
+    live_sessions.start_session(moderator, ended)
+    live_sessions.end_session(moderator, ended)
+    live_minutes.save_minutes(moderator, ended, f"Compte rendu {text}", publish=True)
+    objects.live_sessions = [ended.id, session.id]
+    objects.markers.append(text)
 
 
 def _hidden_and_deleted(consultation: Consultation, author: User, moderator: User) -> list[Objects]:
@@ -309,6 +346,16 @@ def _position_version(o: Objects, _w: World) -> list[Args] | None:
     return [{"position_id": o.position, "number": 1}] if o.position else None
 
 
+def _live_session(o: Objects, _w: World) -> list[Args] | None:
+    return [{"session_id": ident} for ident in o.live_sessions] or None
+
+
+def _live_running(o: Objects, _w: World, **names: str) -> list[Args] | None:
+    if not o.live_sessions:
+        return None
+    return [{"session_id": o.live_sessions[-1], **{name: getattr(o, attr) for name, attr in names.items()}}]
+
+
 def _with(resolver: Resolver, **extra: Any) -> Resolver:
     def resolve(o: Objects, w: World) -> list[Args] | None:
         found = resolver(o, w)
@@ -379,6 +426,24 @@ ROUTES: dict[str, Resolver] = {
     "voting.results": _poll,
     "voting.audit": _poll,
     "voting.download": _each(_poll, "fmt", ["json", "csv", "blt"]),
+    "live.show": _live_session,
+    "live.projector": _live_session,
+    "live.minutes": _live_session,
+    "live.hand": _live_session,
+    "live.lower": _live_session,
+    "live.ask": _live_session,
+    "live.answer": lambda o, w: _live_running(o, w, poll_id="live_poll"),
+    "live.support": lambda o, w: _live_running(o, w, question_id="live_question"),
+    "live_console.console": _live_session,
+    "live_console.act": _live_session,
+    "live_console.add_speaker": _live_session,
+    "live_console.announce": _live_session,
+    "live_console.new_poll": _live_session,
+    "live_console.add_item": _live_session,
+    "live_console.settings": _live_session,
+    "live_console.edit_minutes": _live_session,
+    "live_console.tally": lambda o, w: _live_running(o, w, poll_id="live_poll"),
+    "live_console.edit_item": lambda o, w: _live_running(o, w, item_id="live_item"),
     "opinions.show": _opinion_map,
     "opinions.vote": _opinion_map,
     "opinions.statements": _opinion_map,
@@ -562,6 +627,8 @@ def test_the_walk_can_fail(app: Flask) -> None:
         "opinions.statement",
         "coalitions.position",
         "coalitions.endorsement",
+        "live.show",
+        "live.minutes",
     ):
         for url in _urls(app, world, endpoint, group)[:1]:
             response = client.get(url)
@@ -569,7 +636,7 @@ def test_the_walk_can_fail(app: Flask) -> None:
                 m in response.get_data(as_text=True) for m in group.markers
             ):
                 reached.append(endpoint)
-    assert len(reached) == 12, reached
+    assert len(reached) == 14, reached
 
 
 def test_markers_are_unique() -> None:
@@ -581,6 +648,7 @@ JOINS = {
     "/discussion": lambda o: {"thread": o.thread.id} if o.thread and not o.placeholder else None,
     "/voting": lambda o: {"poll": o.open_poll.id} if o.open_poll else None,
     "/opinions": lambda o: {"map": o.opinion_map.id} if o.opinion_map and not o.placeholder else None,
+    "/live": lambda o: {"session": o.live_sessions[-1]} if o.live_sessions else None,
     "/coalitions": lambda o: {"position": o.position} if o.position else None,
 }
 

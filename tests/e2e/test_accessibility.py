@@ -35,6 +35,11 @@ PUBLIC_PAGES = {
     "coalition": ("/c/plan-numerique/coalition", 200),
     "position": ("/c/plan-numerique/positions/1", 200),
     "opinion-maps": ("/c/plan-numerique/opinions", 200),
+    # The demo's live sessions: last week's (ended, minutes published) and tonight's town hall.
+    "live-sessions": ("/c/plan-numerique/live", 200),
+    "live-minutes": ("/c/plan-numerique/live/1/minutes", 200),
+    "live-session": ("/c/plan-numerique/live/2", 200),
+    "live-projector": ("/c/plan-numerique/live/2/projector", 200),
 }
 
 SIGNED_IN_PAGES = {
@@ -47,6 +52,9 @@ SIGNED_IN_PAGES = {
     "new-position": "/c/plan-numerique/positions/new",
     "endorse": "/c/plan-numerique/positions/1/endorse",
     "new-opinion-map": "/c/plan-numerique/opinions/new",
+    "new-live-session": "/c/plan-numerique/live/new",
+    "live-console": "/c/plan-numerique/live/2/console",
+    "live-settings": "/c/plan-numerique/live/2/settings",
     # Public pages again, now with the controls only an administrator sees.
     "consultation-as-admin": "/c/plan-numerique",
     "organisation-as-admin": "/organisations/reseau-communautaire",
@@ -59,6 +67,8 @@ NARROW_PAGES = [
     "/register",
     "/c/plan-numerique/coalition",
     "/c/plan-numerique/positions/1",
+    "/c/plan-numerique/live/2",
+    "/c/plan-numerique/live/1/minutes",
 ]
 HOME_BUDGET_BYTES = 60 * 1024
 

@@ -1,7 +1,8 @@
 """What a session's screens hear: its state after every change, and the answer count of an open poll.
 
 Rooms: "live:<id>" (everyone following the session), "live:<id>:count" (consoles and projectors: the
-number of answers to the open poll, which participants do not see while it is open).
+number of answers to the open poll, which participants do not see while it is open, and the versions
+of changes only consoles show).
 
 A facilitator's change is published at once. Participants' changes (raised hands, supports, answers)
 come in crowds, so they are gathered: each process publishes a session's state at most once per
@@ -37,6 +38,16 @@ def count_room(session_id: int) -> str:
 def state(data: dict[str, Any]) -> None:
     """Send a session's state (it carries its version: screens keep only the newest)."""
     realtime.publish("live.state", data, to=room(int(data["session"])), namespace=NAMESPACE)
+
+
+def nudge(session_id: int, version: int) -> None:
+    """Tell consoles a change they show was made (a question to approve) that everyone's state lacks."""
+    realtime.publish(
+        "live.console",
+        {"session": session_id, "version": version},
+        to=count_room(session_id),
+        namespace=NAMESPACE,
+    )
 
 
 def count(session_id: int, poll_id: int, answers: int) -> None:

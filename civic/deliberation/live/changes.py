@@ -29,7 +29,7 @@ from civic.extensions import db
 from civic.timestamps import utcnow
 
 # now: at once, to everyone (the console's actions); soon: gathered with others (participants'
-# changes); quiet: consoles only learn of it from the next state (a question awaiting approval).
+# changes); quiet: only consoles are told (a question awaiting approval).
 Publish = Literal["now", "soon", "quiet"]
 
 
@@ -83,6 +83,7 @@ def change(session_id: int, actor: User | None, publish: Publish = "now") -> Ite
         current = Change(lock(session_id), actor)
         yield current
         data = states.public_state(current.session) if publish == "now" else None
+        version = current.session.version
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -91,6 +92,8 @@ def change(session_id: int, actor: User | None, publish: Publish = "now") -> Ite
         broadcast.state(data)
     elif publish == "soon":
         broadcast.soon(session_id)
+    else:
+        broadcast.nudge(session_id, version)
 
 
 def consultation_of(session: LiveSession) -> Consultation:
@@ -111,14 +114,21 @@ def facilitator(user: User | None, session: LiveSession) -> tuple[User, Consulta
     return user, consultation
 
 
-def participant(user: User | None, session: LiveSession) -> tuple[User, Consultation]:
-    """Check that this person may take part in the session now; return them and its consultation."""
+def participant(
+    user: User | None, session: LiveSession, taking_back: bool = False
+) -> tuple[User, Consultation]:
+    """Check that this person may take part in the session now; return them and its consultation.
+
+    `taking_back`: the person withdraws what they gave (a raised hand, a support), which a suspension
+    or a ban does not stop (civic.accounts.sanctions).
+    """
     consultation = consultation_of(session)
     if not permissions.can_view_session(user, consultation):
         raise NotFound()
     if user is None:
         raise Forbidden(_("Please sign in to take part in the session."))
-    ensure_can_participate(user)
+    if not taking_back:
+        ensure_can_participate(user)
     running(session)
     if consultation.status != "open":
         raise Forbidden(_("This consultation is not open: it takes no contributions."))

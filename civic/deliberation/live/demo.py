@@ -211,5 +211,7 @@ def _launch(consultation: Consultation, users: dict[str, User]) -> LiveSession:
 def load(consultation: Consultation, users: dict[str, User]) -> str:
     """Create the demo sessions; return a summary for the demo command."""
     _launch(consultation, users)
-    town_hall = _town_hall(consultation, users[MODERATOR])
+    # Agenda items keep their link's address, built for a request: the demo command has none.
+    with current_app.test_request_context("/"):
+        town_hall = _town_hall(consultation, users[MODERATOR])
     return f"2 live sessions (tonight's town hall, no. {town_hall.id}, and last week's, with minutes)"

@@ -139,6 +139,8 @@ class QuestionForm(FlaskForm):
             "At most %(n)d characters. The facilitators read it before it is shown to everyone.",
             n=QUESTION_MAX,
         ),
+        # No maxlength: a browser would cut a pasted question silently; the page says what is too long.
+        render_kw={"maxlength": False},
     )
 
 

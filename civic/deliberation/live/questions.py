@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
+from civic.accounts.sanctions import ensure_can_participate
 from civic.deliberation.live.changes import change, facilitator, participant, running
 from civic.deliberation.live.models import LiveSession, Question, QuestionSupport
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
@@ -95,8 +96,11 @@ def decide(user: User | None, session: LiveSession, question_id: int | None, sta
 
 
 def support(user: User | None, session: LiveSession, question_id: int | None) -> bool:
-    """Support an approved question, or take one's support back; return whether it is now supported."""
-    person, _consultation = participant(user, session)
+    """Support an approved question, or take one's support back; return whether it is now supported.
+
+    Taking a support back is open to a suspended or banned person; giving one is not.
+    """
+    person, _consultation = participant(user, session, taking_back=True)
     with change(session.id, person, publish="soon") as now:
         running(now.session)
         question = _question(now.session.id, question_id)
@@ -110,6 +114,7 @@ def support(user: User | None, session: LiveSession, question_id: int | None) ->
             )
         ).rowcount  # type: ignore[attr-defined]
         if not removed:
+            ensure_can_participate(person)
             db.session.add(QuestionSupport(question_id=question.id, user_id=person.id))
         delta = -1 if removed else 1
         db.session.execute(

@@ -130,8 +130,8 @@ def raise_hand(user: User | None, session: LiveSession, lane: str = Speaker.NORM
 
 
 def lower_hand(user: User | None, session: LiveSession, lane: str = Speaker.NORMAL) -> None:
-    """Take back one's request to speak in a lane."""
-    person, _consultation = participant(user, session)
+    """Take back one's request to speak in a lane (a suspended or banned person may too)."""
+    person, _consultation = participant(user, session, taking_back=True)
     lane = _lane(lane)
     with change(session.id, person, publish="soon") as now:
         running(now.session)

@@ -14,6 +14,7 @@ if (root && root.dataset.view === "console") {
   let state = JSON.parse(root.dataset.state);
   state.offset = state.now - Date.now();
   let shownVersion = state.version;
+  const renderedAs = state.state; // planned, running or ended: the console's sections depend on it
   let socket = null;
   let fetching = null;
   let again = false;
@@ -51,7 +52,7 @@ if (root && root.dataset.view === "console") {
       const fresh = JSON.parse(next.dataset.state);
       if (fresh.version < shownVersion) return;
       shownVersion = fresh.version;
-      if (fresh.state !== state.state) {
+      if (fresh.state !== renderedAs) {
         window.location.reload(); // started or ended: the console's sections change
         return;
       }
@@ -136,6 +137,9 @@ if (root && root.dataset.view === "console") {
 
   startClocks(root, () => state, strings);
   socket = follow(root, "console", apply, {
+    "live.console": (data) => {
+      if (data && data.session === session && data.version > shownVersion) refresh();
+    },
     "live.count": (data) => {
       if (!data || data.session !== session) return;
       const count = root.querySelector(`[data-answers="${data.poll}"]`);

@@ -75,15 +75,18 @@ if (root && (root.dataset.view === "participant" || root.dataset.view === "proje
     const extra = state.waiting - shown.length;
     more.hidden = extra <= 0;
     if (extra > 0) more.textContent = fill(strings.waitingMore, { n: extra });
+    // Where I stand comes from the state (the floor given, a place removed by the facilitator), and
+    // from my own answers beyond the places the state lists.
+    const beyond = state.waiting > state.queue.length;
     const place = $("[data-my-place]");
     if (place && own.who) {
       const at = myPlace(state);
       place.textContent = mine(state.speaker) ? strings.youSpeak : at === 1 ? strings.youNext
-        : at > 1 ? fill(strings.yourPlace, { n: at }) : Object.keys(own.places).length ? "" : strings.notListed;
+        : at > 1 ? fill(strings.yourPlace, { n: at }) : beyond && Object.keys(own.places).length ? "" : strings.notListed;
     }
     for (const form of root.querySelectorAll("form[data-lane]")) {
       const lane = form.dataset.lane;
-      const listed = lane in own.places;
+      const listed = state.queue.some((entry) => mine(entry) && entry.lane === lane) || (beyond && lane in own.places);
       form.dataset.action = listed ? "lower" : "raise";
       form.action = listed ? form.dataset.lowerUrl : form.dataset.raiseUrl;
       const button = form.querySelector("button");
@@ -140,7 +143,7 @@ if (root && (root.dataset.view === "participant" || root.dataset.view === "proje
 
   let pollShown = "";
   const renderPoll = () => {
-    const box = $("[data-poll]");
+    const box = $("[data-poll-area]");
     if (!box) return;
     const poll = state.poll;
     const answered = poll && own.answered.includes(poll.id);
@@ -149,6 +152,8 @@ if (root && (root.dataset.view === "participant" || root.dataset.view === "proje
     pollShown = key;
     const holder = $("[data-poll-box]");
     if (holder) holder.hidden = !poll;
+    const questionsBox = $("[data-questions-box]");
+    if (questionsBox) questionsBox.hidden = Boolean(poll) || !state.questions.length;
     if (!poll) {
       box.replaceChildren(element("p", { text: strings.noPoll }));
       return;
@@ -156,7 +161,7 @@ if (root && (root.dataset.view === "participant" || root.dataset.view === "proje
     const question = element("p", { class: view === "projector" ? "p-question" : "poll-question" },
       element(view === "projector" ? "span" : "strong", { text: pick(poll.question, lang) }));
     if (poll.state === "closed") box.replaceChildren(question, resultsTable(poll, strings, lang));
-    else if (view === "projector") box.replaceChildren(question, element("p", {}, element("span", { "data-count": "" })));
+    else if (view === "projector") box.replaceChildren(question, element("p", {}, `${strings.answerHow} `, element("span", { "data-count": "" })));
     else if (answered) box.replaceChildren(question, element("p", { text: strings.answered }));
     else if (root.dataset.takePart) box.replaceChildren(question, answerForm(poll));
     else box.replaceChildren(question, element("p", { text: strings.resultsLater }));
@@ -167,12 +172,17 @@ if (root && (root.dataset.view === "participant" || root.dataset.view === "proje
     if (!list) return;
     const focused = document.activeElement && list.contains(document.activeElement)
       ? document.activeElement.closest("[data-question]")?.dataset.question : null;
-    list.replaceChildren(...state.questions.map((q) => {
+    const shownQuestions = view === "projector" ? state.questions.slice(0, 5) : state.questions;
+    list.replaceChildren(...shownQuestions.map((q) => {
       const item = element("li", { "data-question": q.id });
       const body = element("div", { class: "prose" });
       body.innerHTML = q.html; // sanitised by the server when it was written (civic.text.render_markdown)
-      const supports = element("span", { "data-supports": "", text: q.supports === 1 ? strings.supportsOne : fill(strings.supports, { n: q.supports }) });
+      const supports = element("span", { "data-supports": "", class: view === "projector" ? "muted" : null, text: q.supports === 1 ? strings.supportsOne : fill(strings.supports, { n: q.supports }) });
       const meta = element("p", { class: "question-meta" }, supports);
+      if (view === "projector") {
+        item.append(body, " ", supports);
+        return item;
+      }
       if (own.asked.includes(q.id)) meta.append(element("span", { class: "muted", text: strings.yours }));
       else if (root.dataset.takePart) {
         const form = element("form", { method: "post", class: "inline", action: `${window.location.pathname}/questions/${q.id}/support` });
@@ -187,11 +197,14 @@ if (root && (root.dataset.view === "participant" || root.dataset.view === "proje
       return item;
     }));
     if (focused) list.querySelector(`[data-question="${focused}"] button`)?.focus();
-    $("[data-questions-empty]").hidden = state.questions.length > 0;
+    const empty = $("[data-questions-empty]");
+    if (empty) empty.hidden = state.questions.length > 0;
     const pending = $("[data-pending]");
     if (pending) {
-      pending.hidden = !own.pending.length;
-      $("[data-pending-list]").replaceChildren(...own.pending.map((q) => {
+      // A question approved since shows on everyone's list: it no longer waits.
+      const waiting = own.pending.filter((q) => !state.questions.some((shown) => shown.id === q.id));
+      pending.hidden = !waiting.length;
+      $("[data-pending-list]").replaceChildren(...waiting.map((q) => {
         const li = element("li", { class: "prose" });
         li.innerHTML = q.html; // sanitised by the server
         return li;

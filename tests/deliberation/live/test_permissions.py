@@ -274,3 +274,19 @@ def test_every_service_by_role(app: object, action: str) -> None:
         before = _fingerprint()
         perform(world.people[role], world)
         assert _fingerprint() != before, (action, role, "wrote nothing")
+
+
+def test_a_sanctioned_person_takes_back_a_raised_hand_and_a_support(app: object) -> None:
+    """Taking back what one gave stays open under a suspension (civic.accounts.sanctions); giving does not."""
+    world = _world()
+    person = make_user(name="Bientôt suspendue")
+    speakers.raise_hand(person, world.session)
+    questions.support(person, world.session, world.approved.id)
+    db.session.add(Sanction(user_id=person.id, kind="suspension", reason="Pause", ends_at=utcnow() + timedelta(days=1)))
+    db.session.commit()
+    assert questions.support(person, world.session, world.approved.id) is False  # withdrawn
+    speakers.lower_hand(person, world.session)
+    with pytest.raises(Sanctioned):
+        questions.support(person, world.session, world.approved.id)
+    with pytest.raises(Sanctioned):
+        speakers.raise_hand(person, world.session)
