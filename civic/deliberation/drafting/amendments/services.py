@@ -9,7 +9,7 @@ their own, whose verbs are also reachable from here, where the views and other p
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
@@ -30,6 +30,7 @@ from civic.deliberation.drafting.amendments.placement import conflicts, locate, 
 from civic.deliberation.drafting.documents import normalise_text
 from civic.deliberation.drafting.log.rows import text_at
 from civic.deliberation.drafting.models import Document
+from civic.deliberation.drafting.numbering import add_numbered
 from civic.errors import Conflict, Forbidden, NotFound
 from civic.extensions import db
 from civic.text import is_blank, render_markdown
@@ -143,20 +144,11 @@ def propose_amendment(
         "passage_start": start,
         "passage_end": start + len(passage),
     }
-    for _attempt in range(3):
-        number = (
-            db.session.scalar(select(func.max(Amendment.number)).where(Amendment.document_id == document.id))
-            or 0
-        ) + 1
-        amendment = Amendment(number=number, **fields)
-        db.session.add(amendment)
-        try:
-            db.session.commit()
-        except IntegrityError:  # another process took this number: take the next one
-            db.session.rollback()
-            continue
-        return amendment
-    raise Conflict()
+    return add_numbered(
+        lambda number: Amendment(number=number, **fields),
+        Amendment.number,
+        Amendment.document_id == document.id,
+    )
 
 
 def support_amendment(user: User | None, amendment: Amendment) -> None:

@@ -30,7 +30,8 @@ from civic.deliberation.drafting.models import (
     DocumentVersion,
     DocumentVersionSummary,
 )
-from civic.errors import Conflict, Forbidden, Invalid, NotFound
+from civic.deliberation.drafting.numbering import add_numbered
+from civic.errors import Forbidden, Invalid, NotFound
 from civic.extensions import db
 from civic.timestamps import utcnow
 
@@ -107,29 +108,18 @@ def record_version(
     if len(name) > TITLE_MAX:
         raise Invalid(_("A version name has at most %(n)d characters.", n=TITLE_MAX))
     text, last = log_rows.text_at(document.id, upto)
-    for _attempt in range(3):
-        number = (
-            db.session.scalar(
-                select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
-            )
-            or 0
-        ) + 1
-        version = DocumentVersion(
+    return add_numbered(
+        lambda number: DocumentVersion(
             document_id=document.id,
             number=number,
             upto_update_id=last,
             name=name,
             text=text,
             created_by_id=user.id if user is not None else None,
-        )
-        db.session.add(version)
-        try:
-            db.session.commit()
-        except IntegrityError:  # another process took this number: take the next one
-            db.session.rollback()
-            continue
-        return version
-    raise Conflict()
+        ),
+        DocumentVersion.number,
+        DocumentVersion.document_id == document.id,
+    )
 
 
 def summarise_version(version: DocumentVersion, restored_from: int | None = None) -> DocumentVersionSummary:
