@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -88,6 +89,9 @@ def change(session_id: int, actor: User | None, publish: Publish = "now") -> Ite
     except BaseException:
         db.session.rollback()
         raise
+    # The version this change made, for the socket's acknowledgement (read later, another change
+    # may have come since).
+    g.live_version = version
     if data is not None:
         broadcast.state(data)
     elif publish == "soon":

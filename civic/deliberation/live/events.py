@@ -4,7 +4,7 @@ console's actions and the participants' gestures arrive as `act` events and are 
 join {"session": id, "view": "participant" | "console" | "projector"} answers {"ok": true, "state": the
 session's state, "own": this person's places, answers, supports and questions}; consoles and
 projectors also hear the open poll's answer count. act {"session": id, "action": name, ...parameters}
-answers {"ok": true, "result": ..., "version": the state's version after it} or {"ok": false, "error": a
+answers {"ok": true, "result": ..., "version": the version of the state it made} or {"ok": false, "error": a
 code, "message": what went wrong, in the person's language}: nothing changed.
 """
 
@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from flask import request
+from flask import g, request
 from flask_babel import gettext as _
 from flask_socketio import join_room, leave_room
 from sqlalchemy import select
@@ -122,7 +122,10 @@ class LiveNamespace(Namespace):
         except CivicError as error:
             db.session.rollback()
             return _refusal(error.code or CODES.get(error.status, "error"), error.message)
-        version = db.session.scalar(select(LiveSession.version).where(LiveSession.id == session.id))
+        # The version the action made (answers change no version: the session's current one).
+        version = g.pop("live_version", None) or db.session.scalar(
+            select(LiveSession.version).where(LiveSession.id == session.id)
+        )
         message = str(actions.MESSAGES.get(str(name), ""))
         return {
             "ok": True,
