@@ -456,6 +456,12 @@ ROUTES: dict[str, Resolver] = {
     "api_proposals.Support": _proposal,
     "api_discussion.ProposalComments": _proposal,
     "api_polls.OnePoll": _poll,
+    "api_coalitions.OnePosition": _position,
+    "api_coalitions.Endorsements": _position,
+    "api_opinions.OneMap": _opinion_map,
+    "api_opinions.Statements": _opinion_map,
+    "api_opinions.Results": _opinion_map,
+    "api_live.Minutes": _live_session,
     "api_polls.Ballot": lambda o, _w: [{"poll_id": o.open_poll.id}] if o.open_poll else None,
     "api_pages.revoke": lambda o, w: [{"token_id": w.token_id}] if o.moderator else None,
     **{
@@ -548,7 +554,11 @@ PLACEHOLDER_PAGES = {
     "api_discussion.ProposalComments",
 }
 # What the walk sends to the API's writes: valid, so that each reaches its access checks.
-API_BODIES = {"api_discussion.ProposalComments": {"body": "x"}, "api_polls.Ballot": {"choice": [0, 1]}}
+API_BODIES = {
+    "api_discussion.ProposalComments": {"body": "x"},
+    "api_polls.Ballot": {"choice": [0, 1]},
+    "api_coalitions.Endorsements": {"stance": "endorse"},
+}
 
 
 # A hidden statement's own page shows its place and the public reason, never its text.

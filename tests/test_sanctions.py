@@ -440,9 +440,10 @@ ACCOUNT = {
     "api_pages.revoke",
 }
 # The JSON API's writes go through the same services; tests/api/test_write.py refuses each of them to a
-# sanctioned person's token (their own table, since they take a token instead of a form).
+# sanctioned person's token (endorsing: tests/api/test_coalitions.py), their own table since they take a
+# token instead of a form.
 API = {"api_proposals.Proposals", "api_discussion.ConsultationComments", "api_discussion.ProposalComments",
-       "api_polls.Ballot"}  # fmt: skip
+       "api_polls.Ballot", "api_coalitions.Endorsements"}  # fmt: skip
 # Site administrators only, and they cannot be suspended or banned (moderation.services.sanction).
 ADMIN = {
     "consultations.new",
