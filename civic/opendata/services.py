@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
+from civic.coalitions.models import Position
 from civic.consultations.models import Consultation
 from civic.extensions import db
 from civic.opendata import package
@@ -24,12 +25,17 @@ def _folder() -> Path:
     return folder
 
 
-def _last_closed(consultation: Consultation) -> datetime | None:
-    """The last time something in the package closed (a poll, so far)."""
-    closed: datetime | None = db.session.scalar(
-        select(func.max(Poll.closed_at)).where(Poll.consultation_id == consultation.id)
-    )
-    return closed
+def _last_closed(consultation: Consultation, now: datetime) -> datetime | None:
+    """The last time something in the package closed: a poll, or a position's endorsement period."""
+    moments = [
+        db.session.scalar(select(func.max(Poll.closed_at)).where(Poll.consultation_id == consultation.id)),
+        db.session.scalar(
+            select(func.max(Position.closes_at)).where(
+                Position.consultation_id == consultation.id, Position.closes_at <= now
+            )
+        ),
+    ]
+    return max((m for m in moments if m is not None), default=None)
 
 
 def package_of(consultation: Consultation, now: datetime | None = None) -> tuple[bytes, datetime]:
@@ -37,14 +43,18 @@ def package_of(consultation: Consultation, now: datetime | None = None) -> tuple
     now = now or utcnow()
     path = _path(consultation)
     if path.exists():
-        made = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        closed = _last_closed(consultation)
+        made = _made(path)
+        closed = _last_closed(consultation, now)
         max_age = timedelta(hours=current_app.config["OPENDATA_MAX_AGE_HOURS"])
         if now - made < max_age and (closed is None or closed < made):
             return path.read_bytes(), made
     data = package.build(consultation)
     store(consultation, data)
-    return data, now
+    return data, _made(path)
+
+
+def _made(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 def _path(consultation: Consultation) -> Path:

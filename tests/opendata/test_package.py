@@ -9,18 +9,23 @@ import re
 import subprocess
 import sys
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from civic.accounts.models import User
 from civic.api import tokens
+from civic.coalitions.models import Position
 from civic.consultations.models import Consultation
 from civic.deliberation.discussion import services as discussion
 from civic.deliberation.opinions import services as opinions
 from civic.extensions import db
+from civic.opendata import services
+from civic.timestamps import utcnow
 from civic.voting import closing
 from tests.coalitions.factories import endorse, make_position
 from tests.conftest import sign_in
@@ -229,3 +234,25 @@ def test_the_research_export_is_for_administrators_with_small_counts_suppressed(
 def test_the_description_pages_answer(app: Flask, client: FlaskClient, path: str) -> None:
     consultation, _people = _world()
     assert client.get(path.format(slug=consultation.slug)).status_code == 200
+
+
+def test_the_package_is_made_again_once_a_poll_or_an_endorsement_period_closes(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "OPENDATA_MAX_AGE_HOURS", 24)  # the tests' setting is 0: always made
+    consultation, people = _world()
+    _data, made = services.package_of(consultation)
+    assert services.package_of(consultation, made + timedelta(minutes=5))[1] == made  # kept
+    position = db.session.scalars(select(Position).where(Position.consultation_id == consultation.id)).one()
+    position.closes_at = made + timedelta(hours=1)
+    db.session.commit()
+    assert services.package_of(consultation, made + timedelta(minutes=30))[1] == made  # not closed yet
+    remade = services.package_of(consultation, made + timedelta(hours=2))[1]
+    assert remade > made  # closed since: made again
+    poll = make_poll(consultation)
+    cast(people[1], poll, consultation, [0, 1])
+    closing.close_poll(people[0], consultation, poll)
+    data, when = services.package_of(consultation, utcnow() + timedelta(seconds=1))
+    assert (
+        when > remade and f"polls/poll-{poll.id}-audit.json" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    )
