@@ -7,6 +7,7 @@ Every CSV cell goes through civic.spreadsheet (no cell runs as a spreadsheet for
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -54,14 +55,13 @@ def _moment(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-def records(position: Position, today: date) -> list[dict[str, Any]]:
-    """One record per endorsement (active or revoked), with the columns of COLUMNS."""
+def records(position: Position, today: date) -> Iterator[dict[str, Any]]:
+    """One record per endorsement (active or revoked), with the columns of COLUMNS, as they are read."""
     numbers = queries.version_numbers(position)
     current = numbers.get(position.current_version_id or 0, 0)
-    found = []
     for row in queries.export_rows(position):
         is_organisation = row.organisation_id is not None
-        found.append(
+        yield (
             {
                 "endorsement_id": row.id,
                 "kind": "organisation" if is_organisation else "citizen",
@@ -92,7 +92,6 @@ def records(position: Position, today: date) -> list[dict[str, Any]]:
                 "updated_at": _moment(row.updated_at),
             }
         )
-    return found
 
 
 def _cell(value: Any) -> str:
@@ -103,9 +102,17 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def csv_text(position: Position, today: date) -> str:
-    rows = records(position, today)
-    return safe_rows([COLUMNS, *([_cell(row[c]) for c in COLUMNS] for row in rows)])
+def csv_chunks(position: Position, today: date, size: int = 1000) -> Iterator[str]:
+    """The CSV file in pieces of `size` rows (the header first)."""
+    yield safe_rows([COLUMNS])
+    chunk: list[list[str]] = []
+    for record in records(position, today):
+        chunk.append([_cell(record[c]) for c in COLUMNS])
+        if len(chunk) == size:
+            yield safe_rows(chunk)
+            chunk = []
+    if chunk:
+        yield safe_rows(chunk)
 
 
 def _version(version: PositionVersion) -> dict[str, Any]:
@@ -148,7 +155,7 @@ def json_text(consultation: Consultation, position: Position, today: date) -> st
         },
         "stances": list(STANCES),
         "versions": [_version(v) for v in versions],
-        "endorsements": records(position, today),
+        "endorsements": list(records(position, today)),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
