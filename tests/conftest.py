@@ -42,6 +42,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail a test marked xdist_group that pytest-xdist did not group: shared servers would boot twice.
+
+    loadgroup carries the group in the node id; it silently stopped doing so with pytest 9.2 (hence
+    the pin in pyproject.toml), so this says so instead of letting the suite run slowly.
+    """
+    grouping = getattr(item.config.option, "loadgroup", False)  # set on pytest-xdist's workers
+    if grouping and item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid:
+        pytest.fail("pytest-xdist did not group this test (see the pytest pin in pyproject.toml)")
+
+
 def service_missing(reason: str) -> None:
     """Skip a test that needs an absent service; in CI (CIVIC_REQUIRE_SERVICES=1) fail instead."""
     if REQUIRE_SERVICES:
