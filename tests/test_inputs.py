@@ -168,6 +168,14 @@ NUMERIC_FIELDS = [
     "version",
     "document_version",
     "proposal",
+    "speaker",
+    "item",
+    "poll",
+    "question",
+    "minutes",
+    "speaking_seconds",
+    "choice",
+    "counts",
 ]
 
 

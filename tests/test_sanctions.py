@@ -33,7 +33,12 @@ from civic.deliberation.drafting.amendments import services as amendments
 from civic.deliberation.drafting.history import versions
 from civic.deliberation.drafting.log import rows as log_rows
 from civic.deliberation.drafting.models import Document
+from civic.deliberation.live import agenda as live_agenda
+from civic.deliberation.live import questions as live_questions
+from civic.deliberation.live import quickpolls as live_polls
 from civic.deliberation.live import sessions as live_sessions
+from civic.deliberation.live import speakers as live_speakers
+from civic.deliberation.live.models import LiveSession
 from civic.deliberation.opinions import services as opinions
 from civic.deliberation.opinions.models import OpinionMap
 from civic.deliberation.proposals import services as proposals
@@ -90,6 +95,11 @@ class World:
     opinion_map: OpinionMap | None = None  # open, with a statement of someone else's
     opinion_statement: int = 0
     live_session: int = 0  # a live session to come, for the agenda
+    live: LiveSession | None = None  # a running live session: an item, an open poll, someone's question
+    live_item: int = 0
+    live_poll: int = 0
+    live_question: int = 0
+    live_ended: int = 0  # an ended live session, for its minutes
 
 
 def _own(
@@ -140,7 +150,7 @@ def build_world() -> World:
     one unsanctioned, one suspended, one banned."""
     boss, other = make_user(name="Modératrice"), make_user(name="Autre")
     consultation = make_consultation(moderators=[boss], phases=[("deliberation", -1, 10)])
-    consultation.phases[0].components = "proposals discussion drafting voting opinions"
+    consultation.phases[0].components = "proposals discussion drafting voting opinions live"
     db.session.commit()
     people = {state: make_user(name=f"Personne {state}") for state in ["clean", *STATES]}
     consultation.moderators.extend(people.values())
@@ -180,9 +190,13 @@ def build_world() -> World:
     )
     world.opinion_statement = opinions.add_statement(other, world.opinion_map, "Des ateliers pour tous").id
     world.live_session = live_sessions.create_session(
-        boss, consultation, live_sessions.SessionData(title_fr="Assemblée", starts_at=utcnow() + timedelta(days=1))
+        boss,
+        consultation,
+        live_sessions.SessionData(title_fr="Assemblée", starts_at=utcnow() + timedelta(days=1)),
     ).id
+    _live(world, boss, other)
     for own_one in own.values():  # before the sanctions: taking back what one gave stays open
+        live_speakers.raise_hand(own_one.person, world.live)  # type: ignore[arg-type]
         endorse(own_one.person, world.endorsed)
         endorse(own_one.person, world.endorsed, organisation=own_one.organisation)
     for state in STATES:
@@ -191,6 +205,28 @@ def build_world() -> World:
         db.session.add(Sanction(user_id=people[state].id, kind=kind, reason=REASONS[state], ends_at=ends_at))
     db.session.commit()
     return world
+
+
+def _live(world: World, boss: User, other: User) -> None:
+    """A running live session (an item, an open poll, someone's approved question) and an ended one."""
+    data = live_sessions.SessionData(title_fr="En direct", starts_at=utcnow())
+    world.live = live_sessions.create_session(boss, world.consultation, data)
+    world.live_item = live_agenda.add_item(boss, world.live, live_agenda.ItemData("Point", "", 5)).id
+    live_sessions.start_session(boss, world.live)
+    world.live_poll = live_polls.create_poll(
+        boss, world.live, live_polls.PollData(question_fr="D'accord ?")
+    ).id
+    question = live_questions.ask(other, world.live, "Et le budget ?")
+    live_questions.decide(boss, world.live, question.id, "approved")
+    world.live_question = question.id
+    ended = live_sessions.create_session(boss, world.consultation, data)
+    live_sessions.start_session(boss, ended)
+    live_sessions.end_session(boss, ended)
+    world.live_ended = ended.id
+
+
+def _live_path(w: World, tail: str = "", session: int | None = None) -> str:
+    return f"{_c(w)}/live/{session or w.live.id}{tail}"  # type: ignore[union-attr]
 
 
 class _Upload(io.BytesIO):
@@ -407,6 +443,29 @@ WRITES: dict[str, Scenario] = {
     ),
 }
 
+WRITES.update({
+    "live.new": lambda w, o: (f"{_c(w)}/live/new", {"title_fr": "Séance", "starts_at": "2026-12-20T19:00", "speaking_seconds": "60"}),
+    "live.hand": lambda w, o: (_live_path(w, "/hand"), {"lane": "order"}),
+    "live.answer": lambda w, o: (_live_path(w, f"/polls/{w.live_poll}/answer"), {"choice": "0"}),
+    "live.ask": lambda w, o: (_live_path(w, "/questions"), {"text": "Une question ?"}),
+    "live.support": lambda w, o: (_live_path(w, f"/questions/{w.live_question}/support"), {}),
+    "live_console.act": lambda w, o: (_live_path(w, "/console"), {"action": "next-item"}),
+    "live_console.add_speaker": lambda w, o: (_live_path(w, "/speakers"), {"name": "Louise", "lane": "normal"}),
+    "live_console.announce": lambda w, o: (_live_path(w, "/announcement"), {"text": "Pause"}),
+    "live_console.new_poll": lambda w, o: (_live_path(w, "/polls"), {"kind": "yes-no", "question_fr": "Encore ?", "max_score": "5"}),
+    "live_console.tally": lambda w, o: (_live_path(w, f"/polls/{w.live_poll}/tally"), {"counts": ["1", "2", "3"]}),
+    "live_console.add_item": lambda w, o: (_live_path(w, "/agenda"), {"title_fr": "Point 2", "minutes": "5"}),
+    "live_console.edit_item": lambda w, o: (_live_path(w, f"/agenda/{w.live_item}"), {"title_fr": "Point revu", "minutes": "5"}),
+    "live_console.settings": lambda w, o: (
+        _live_path(w, "/settings"),
+        {"title_fr": "Séance revue", "starts_at": "2026-12-20T19:00", "speaking_seconds": "60"},
+    ),
+    "live_console.edit_minutes": lambda w, o: (
+        _live_path(w, "/minutes/edit", w.live_ended),
+        {"text": "Compte rendu", "do": "publish"},
+    ),
+})  # fmt: skip
+
 # Open to sanctioned people: their account, and taking back what they gave.
 EXEMPT: dict[str, Scenario] = {
     "accounts.sign_out": lambda w, o: ("/sign-out", {}),
@@ -421,6 +480,7 @@ EXEMPT: dict[str, Scenario] = {
     "discussion.delete": lambda w, o: (f"/discussion/comments/{o.comment.id}/delete", {}),
     "proposals.act:withdraw": lambda w, o: (f"{_c(w)}/proposals/{o.proposal.id}/withdraw", {}),
     "proposals.act:unsupport": lambda w, o: (f"{_c(w)}/proposals/{o.supported.id}/unsupport", {}),
+    "live.lower": lambda w, o: (_live_path(w, "/hand/lower"), {"lane": "normal"}),
     # A citizen takes back their own endorsement (with a reason, like anyone); acting in an
     # organisation's name is a write.
     "coalitions.revoke": lambda w, o: (

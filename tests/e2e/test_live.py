@@ -50,7 +50,10 @@ def wait_text(locator: Any, text: str, timeout: float = 15_000) -> None:
 
 def _live(page: Any) -> None:
     """Wait until the page follows the session live (its socket has joined)."""
-    wait_text(page.locator("[data-refresh]"), {"fr": "Mis à jour en direct", "en": "Updated live"}[page.locator("html").get_attribute("lang")])
+    wait_text(
+        page.locator("[data-refresh]"),
+        {"fr": "Mis à jour en direct", "en": "Updated live"}[page.locator("html").get_attribute("lang")],
+    )
 
 
 def test_a_town_hall_from_start_to_minutes(new_context: Any, axe_source: str) -> None:
@@ -90,7 +93,9 @@ def test_a_town_hall_from_start_to_minutes(new_context: Any, axe_source: str) ->
     wait_text(neighbour.locator("[data-my-place]"), "Vous êtes la prochaine personne à parler.")
     wait_text(projector.locator("[data-speaker]"), "Amira Haddad")
     first = projector.locator("[data-clock=turn]").inner_text()
-    projector.wait_for_function("text => document.querySelector('[data-clock=turn]').textContent !== text", arg=first)
+    projector.wait_for_function(
+        "text => document.querySelector('[data-clock=turn]').textContent !== text", arg=first
+    )
 
     # Someone in the room, added by name.
     tab_to(facilitator, facilitator.locator("#name"))
@@ -192,7 +197,9 @@ def test_the_participant_page_weighs_less_than_60_kb(new_context: Any) -> None:
     real_time = {url: size for url, size in sizes.items() if url.split("?")[0].endswith(REAL_TIME)}
     own = sum(sizes.values()) - sum(real_time.values())
     detail = "\n".join(f"  {size:>7} B  {url}" for url, size in sizes.items())
-    print(f"\nparticipant page: {own} B without the real-time scripts ({sum(sizes.values())} B with them)\n{detail}")
+    print(
+        f"\nparticipant page: {own} B without the real-time scripts ({sum(sizes.values())} B with them)\n{detail}"
+    )
     assert any(url.split("?")[0].endswith("live.css") for url in sizes), detail
     assert own < BUDGET_BYTES, f"the participant page weighs {own} B (budget {BUDGET_BYTES} B):\n{detail}"
 
@@ -200,6 +207,7 @@ def test_the_participant_page_weighs_less_than_60_kb(new_context: Any) -> None:
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_session_without_javascript(new_context: Any, axe_source: str, lang: str) -> None:
     """Planned, started and run with forms; a participant raises a hand and asks; errors come back."""
+
     # axe needs JavaScript: the site's own scripts are blocked instead, so the pages are as without it.
     def without_scripts(email: str) -> Any:
         context = new_context(lang=lang)
@@ -209,7 +217,10 @@ def test_a_session_without_javascript(new_context: Any, axe_source: str, lang: s
         switch_language(page, lang)
         return page
 
-    facilitator, participant = without_scripts("moderatrice@example.org"), without_scripts("representant@example.org")
+    facilitator, participant = (
+        without_scripts("moderatrice@example.org"),
+        without_scripts("representant@example.org"),
+    )
     facilitator.goto(f"{LIVE}/new")
     assert_accessible(facilitator, axe_source)
     facilitator.locator("#title_fr").fill(f"Atelier sans script {lang}")

@@ -17,7 +17,6 @@ from typing import Any
 from flask import g, request
 from flask_babel import gettext as _
 from flask_socketio import join_room, leave_room
-from sqlalchemy import select
 
 from civic.accounts.participant import current_participant
 from civic.connections import Namespace
@@ -122,15 +121,16 @@ class LiveNamespace(Namespace):
         except CivicError as error:
             db.session.rollback()
             return _refusal(error.code or CODES.get(error.status, "error"), error.message)
-        # The version the action made (answers change no version: the session's current one).
-        version = g.pop("live_version", None) or db.session.scalar(
-            select(LiveSession.version).where(LiveSession.id == session.id)
-        )
         message = str(actions.MESSAGES.get(str(name), ""))
+        if name == "answer":
+            # A thousand answers come in a few seconds: each is told only that it counts (the page marks
+            # the poll answered itself); no version changed.
+            return {"ok": True, "result": result, "message": message}
+        # The version the action made, and what is now the person's own (their places, supports…).
         return {
             "ok": True,
             "result": result,
-            "version": version,
+            "version": g.pop("live_version", None),
             "message": message,
             "own": states.own(session, user),
         }

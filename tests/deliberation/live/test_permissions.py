@@ -282,7 +282,9 @@ def test_a_sanctioned_person_takes_back_a_raised_hand_and_a_support(app: object)
     person = make_user(name="Bientôt suspendue")
     speakers.raise_hand(person, world.session)
     questions.support(person, world.session, world.approved.id)
-    db.session.add(Sanction(user_id=person.id, kind="suspension", reason="Pause", ends_at=utcnow() + timedelta(days=1)))
+    db.session.add(
+        Sanction(user_id=person.id, kind="suspension", reason="Pause", ends_at=utcnow() + timedelta(days=1))
+    )
     db.session.commit()
     assert questions.support(person, world.session, world.approved.id) is False  # withdrawn
     speakers.lower_hand(person, world.session)

@@ -59,7 +59,8 @@ def test_the_page_shows_the_state_without_javascript(client: FlaskClient) -> Non
     assert "<strong>café</strong>" in page
     assert "Personne 1" in page  # speaking
     assert re.search(r'role="timer" data-clock="turn">[01]:\d\d<', page)  # time left when loaded
-    assert "Vous êtes la prochaine personne à parler." in page  # (French: the page speaks the reader's language)
+    # In French, the reader's language:
+    assert "Vous êtes la prochaine personne à parler." in page
     assert f'href="{path}"' in page  # the refresh link
 
 
