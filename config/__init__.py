@@ -158,7 +158,9 @@ class Base:
     OPENDATA_FOLDER = os.environ.get("CIVIC_OPENDATA_FOLDER") or str(INSTANCE / "opendata")
     OPENDATA_MAX_AGE_HOURS = 24
     OPENDATA_LICENCE = os.environ.get("CIVIC_OPENDATA_LICENCE", "CC-BY-4.0")
-    OPENDATA_LICENCE_TITLE = os.environ.get("CIVIC_OPENDATA_LICENCE_TITLE", "Creative Commons Attribution 4.0")
+    OPENDATA_LICENCE_TITLE = os.environ.get(
+        "CIVIC_OPENDATA_LICENCE_TITLE", "Creative Commons Attribution 4.0"
+    )
     OPENDATA_LICENCE_URL = os.environ.get(
         "CIVIC_OPENDATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
     )

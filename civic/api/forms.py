@@ -23,7 +23,8 @@ class TokenForm(FlaskForm):
         choices=[
             SelectChoice(ApiToken.READ, _l("Read only")),
             SelectChoice(
-                ApiToken.READ_WRITE, _l("Read and write (propose, comment, support, vote in my name)")
+                ApiToken.READ_WRITE,
+                _l("Read and write (propose, comment, support, vote, endorse in my name)"),
             ),
         ],
         default=ApiToken.READ,
