@@ -451,7 +451,9 @@ ROUTES: dict[str, Resolver] = {
     "opinions.settings": _opinion_map,
     "opinions.export": _opinion_map,
     "opinions.statement": _opinion_statement,
-    "opinion_reuse.reuse_statement": _each(_opinion_statement, "target", ["proposal", "amendment", "session"]),
+    "opinion_reuse.reuse_statement": _each(
+        _opinion_statement, "target", ["proposal", "amendment", "session"]
+    ),
     "api_proposals.OneProposal": _proposal,
     "api_proposals.Support": _proposal,
     "api_discussion.ProposalComments": _proposal,

@@ -341,7 +341,10 @@ def test_the_download_round_trips_through_the_command(
     assert status == 0 and "all checks passed" in out and "5 records, 5 that count" in out
     receipt = _ballots(poll)[2].receipt
     status, out = _verify(poll, tmp_path, capsys, "--receipt", receipt.lower())
-    assert status == 0 and f"receipt {receipt}: record 3, counted" in out
+    assert (
+        status == 0
+        and f"receipt {receipt}: poll-{poll.id}-audit.json, record 3, counted, choice [2,3]" in out
+    )
     status, out = _verify(poll, tmp_path, capsys, "--receipt", "AAAA-AAAA-AAAA-AAAA")
     assert status == 1 and "NOT FOUND" in out
     status, out = _verify(poll, tmp_path, capsys, "--public-key", "ab" * 32)
