@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         from civic.consultations.models import Consultation
         from civic.extensions import db
         from civic.opendata import package, services
+        from civic.timestamps import utcnow
 
         query = select(Consultation).where(
             Consultation.status != "draft", Consultation.visibility == "public"
@@ -30,5 +31,6 @@ def init_app(app: Flask) -> None:
         if slug:
             query = query.where(Consultation.slug == slug)
         for consultation in db.session.scalars(query):
-            services.store(consultation, package.build(consultation))
+            started = utcnow()
+            services.store(consultation, package.build(consultation), started)
             click.echo(f"{consultation.slug}: made")

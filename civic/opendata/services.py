@@ -48,9 +48,10 @@ def package_of(consultation: Consultation, now: datetime | None = None) -> tuple
         max_age = timedelta(hours=current_app.config["OPENDATA_MAX_AGE_HOURS"])
         if now - made < max_age and (closed is None or closed < made):
             return path.read_bytes(), made
+    started = utcnow()  # what closed before this is in the package: its time is this, not the file's
     data = package.build(consultation)
-    store(consultation, data)
-    return data, _made(path)
+    store(consultation, data, started)
+    return data, started
 
 
 def _made(path: Path) -> datetime:
@@ -61,13 +62,19 @@ def _path(consultation: Consultation) -> Path:
     return _folder() / f"{consultation.id}-{consultation.slug}.zip"
 
 
-def store(consultation: Consultation, data: bytes) -> None:
-    """Keep a package as the consultation's current one."""
+def store(consultation: Consultation, data: bytes, started: datetime) -> None:
+    """Keep a package as the consultation's current one, made from what the database held at `started`.
+
+    The file's time is set to `started`: a poll that closed while the package was being built (or a
+    moment before the write, which a file system's coarse clock may date later) makes it stale.
+    """
     path = _path(consultation)
     # Written beside and renamed: a reader never sees half a file, and two processes may race harmlessly.
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
     with os.fdopen(handle, "wb") as output:
         output.write(data)
+    moment = started.timestamp()
+    os.utime(temporary, (moment, moment))
     os.replace(temporary, path)
 
 

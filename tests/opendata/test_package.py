@@ -189,7 +189,10 @@ def test_anyone_recounts_every_closed_poll_from_the_package_alone(
     assert done.returncode == 1 and "FAILED" in done.stdout
 
 
-def test_the_address_is_stable_and_answers_304_when_unchanged(app: Flask, client: FlaskClient) -> None:
+def test_the_address_is_stable_and_answers_304_when_unchanged(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "OPENDATA_MAX_AGE_HOURS", 24)  # the stored package, as in production
     consultation, _people = _world()
     first = client.get(f"/c/{consultation.slug}/open-data.zip")
     again = client.get(
