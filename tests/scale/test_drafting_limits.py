@@ -35,13 +35,19 @@ def test_the_size_cap_holds_across_processes(cluster: Cluster) -> None:
     assert refused["ok"] is False and refused["code"] == "document-full"
     stored = cluster.stored(setup)
     assert len(stored.encode()) <= MAX_TEXT and "b" * 100 not in stored
-    # Deleting is always allowed, and then writing again within the cap.
+    # The second page still holds its refused paste: what it types next is refused, not stored to wait
+    # forever for text the server never had.
+    typed = _call(second, protocol.update_message(second.change(lambda text: text.insert(0, "c"))))
+    assert typed["ok"] is False and typed["code"] == "out-of-step"
+    # Deleting is always allowed, and then writing again within the cap, from a reloaded page.
     shorter = first.change(lambda text: text.__delitem__(slice(0, 50_000)))
     assert _call(first, protocol.update_message(shorter)) == {"ok": True}
-    eventually(lambda: "a" * 60_000 not in second.content(), what="the deletion to reach process b")
+    reloaded = cluster.editor(setup, 1, cluster.b)
+    eventually(lambda: "a" * 60_000 not in reloaded.content(), what="the deletion to reach process b")
     assert _call(
-        second, protocol.update_message(second.change(lambda text: text.insert(0, "c" * 30_000)))
+        reloaded, protocol.update_message(reloaded.change(lambda text: text.insert(0, "c" * 30_000)))
     ) == {"ok": True}
+    eventually(lambda: "c" * 30_000 in cluster.stored(setup), what="the new paste stored")
 
 
 def test_a_join_resends_nothing_the_readers_already_have(cluster: Cluster) -> None:

@@ -31,6 +31,13 @@ class NotAllowed(DraftingError):
     code = "forbidden"
 
 
+class OutOfStep(DraftingError):
+    """An edit made on top of one that was refused: the server cannot place it."""
+
+    status = 409
+    code = "out-of-step"
+
+
 class StaleBase(DraftingError):
     status = 422
     code = "bad-base"

@@ -171,6 +171,8 @@ class Update:
     # The left and right origins of its items: where they are placed (the document must not hold
     # these ids outside its text).
     origins: list[ID] = field(default_factory=list)
+    # Each client's first clock in it: where its structs start.
+    starts: dict[int, int] = field(default_factory=dict)
 
 
 def read_update(data: bytes, text_only: bool = True, collect: list[Struct] | None = None) -> Update:
@@ -189,6 +191,7 @@ def read_update(data: bytes, text_only: bool = True, collect: list[Struct] | Non
         client = reader.uint()
         clock = reader.clock()
         found.structs += structs
+        found.starts[client] = min(clock, found.starts.get(client, clock))
         for _ in range(structs):
             info = reader.byte()
             in_body: bool | None = None

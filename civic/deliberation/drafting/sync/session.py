@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 
 from civic import connections
 from civic.accounts.models import User
-from civic.deliberation.drafting import crdt, modes, permissions
-from civic.deliberation.drafting.errors import DraftingError
+from civic.deliberation.drafting import crdt, modes, permissions, wire
+from civic.deliberation.drafting.errors import DraftingError, OutOfStep
 from civic.deliberation.drafting.log.copies import catch_up
 from civic.deliberation.drafting.log.updates import receive_update
 from civic.deliberation.drafting.models import Document
@@ -34,6 +34,8 @@ from civic.extensions import db
 
 # A browser tab announces one awareness client id; a few allow reconnects within one connection.
 MAX_AWARENESS_CLIENTS = 4
+# Refusals after which a client sends the same edit again, merged with what was typed meanwhile.
+RESENT = {"rate-limited"}
 TOUCH_EVERY = 30.0  # seconds between two renewals of a talking connection's seat and presence
 
 
@@ -56,6 +58,10 @@ class Session:
         self.outbox: Outbox | None = None  # set by the transport when the WebSocket is open
         self.touched_at = time.monotonic()
         self.awareness: dict[int, int] = {}  # client id -> last clock announced
+        # Yjs client id -> the first clock of an edit of it that was refused for good. The client keeps
+        # that edit, so its later ones are placed after text the server never had: stored, they would
+        # wait forever for it (acknowledged, yet never in anyone's text). They are refused instead.
+        self.refused_from: dict[int, int] = {}
 
     # ---- opening and closing -----------------------------------------------------------------------
 
@@ -141,9 +147,32 @@ class Session:
         try:
             self._handle(message_in, data)
         except DraftingError as error:
+            if error.code not in RESENT:
+                self._note_refused(message_in)
             self.refuse(error.code, error.message, data)
         except crdt.ProtocolError:
             self.refuse("malformed", _("This message could not be read."), data)
+
+    def _note_refused(self, message: protocol.Message) -> None:
+        if message.kind not in ("update", "step2"):
+            return
+        try:
+            starts = wire.read_update(message.payload, text_only=False).starts
+        except wire.ProtocolError:
+            return  # unreadable: nothing of it can be built upon
+        for client, clock in starts.items():
+            self.refused_from[client] = min(clock, self.refused_from.get(client, clock))
+
+    def _check_in_step(self, payload: bytes) -> None:
+        """Refuse an edit whose client had an earlier edit refused (read only after a refusal)."""
+        starts = wire.read_update(payload, text_only=False).starts
+        if any(starts.get(client, -1) >= clock for client, clock in self.refused_from.items()):
+            raise OutOfStep(
+                _(
+                    "An earlier change of yours was not saved, so this one cannot be either. Copy what "
+                    "you wrote, then reload the page to get the saved text."
+                )
+            )
 
     def _handle(self, message: protocol.Message, data: bytes | str) -> None:
         document, role = self.grant.document, self.grant.role
@@ -158,6 +187,8 @@ class Session:
             # and is not stored (only checked, so that a bad one gets the same answer as anyone's).
             crdt.check_update(message.payload)
         else:
+            if self.refused_from:
+                self._check_in_step(message.payload)
             receive_update(document, self.connection.person.id, message.payload, role, self.connection.id)
         self.saved()
 

@@ -199,3 +199,40 @@ def test_every_unreadable_message_is_answered_with_an_error(app: Flask, message:
     assert ack["ok"] is False and ack["code"] == "malformed" and ack["error"]
     assert browser.is_connected()
     browser.close()
+
+
+# ---- what a client builds on a refused edit ---------------------------------------------------------------
+
+
+def test_an_edit_built_on_a_refused_one_is_refused_too_and_a_reload_writes_again(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client keeps the edit the server refused; what it types next is placed after text the server
+    never had. Stored, that would wait forever for the missing text (acknowledged, yet never in the
+    document): it is refused, until the page is reloaded."""
+    monkeypatch.setitem(app.config, "DRAFTING_MAX_TEXT_BYTES", 2_000)
+    _moderator, document = _setup(text="Début")
+    person = make_user()
+    writer = Browser(app, person)
+    writer.connect(document)
+    doc, text = _client(document.id)
+    refused = writer.y(protocol.update_message(_change(doc, lambda _d: text.insert(0, "b" * 3_000))))
+    assert refused["ok"] is False and refused["code"] == "document-full"
+    rows = stored_rows(document)
+    after = writer.y(protocol.update_message(_change(doc, lambda _d: text.insert(0, "c" * 10))))
+    assert after["ok"] is False and after["code"] == "out-of-step" and "reload" in after["error"]
+    assert stored_rows(document) == rows and crdt.text_of(client_doc(document.id)) == "Début"
+    # Deleting text the server never had changes nothing and is harmless: still accepted.
+    assert writer.y(protocol.update_message(_change(doc, lambda _d: text.__delitem__(slice(0, 5))))) == {
+        "ok": True
+    }
+    writer.close()
+    # The page reloaded: a new copy of the saved text, a new connection.
+    reloaded = Browser(app, person)
+    reloaded.connect(document)
+    doc, text = _client(document.id)
+    assert reloaded.y(protocol.update_message(_change(doc, lambda _d: text.insert(0, "c" * 10)))) == {
+        "ok": True
+    }
+    assert crdt.text_of(client_doc(document.id)) == "c" * 10 + "Début"
+    reloaded.close()
