@@ -20,6 +20,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from civic import (
         accounts,
         api,
+        assets,
         cli,
         coalitions,
         connections,
@@ -64,6 +65,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     api.init_app(app)  # before errors: flask-smorest registers an error handler that the site's replace
     errors.init_app(app)
     templating.init_app(app)
+    assets.init_app(app)
     realtime.init_app(app)
     connections.init_app(app)
     accounts.init_app(app)

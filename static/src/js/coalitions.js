@@ -2,7 +2,7 @@
 // Progressive enhancement only: without this file the pages show the same after a reload. Counts are
 // updated in place; on the coalition page each change is added to a "Just now" list; every change is
 // announced in a polite live region, and focus never moves by itself.
-import { io } from "socket.io-client";
+import { channel } from "./realtime.js";
 
 const box = document.querySelector(".position-live[data-position]");
 if (box) {
@@ -41,7 +41,7 @@ if (box) {
     justNow.hidden = false;
   };
 
-  const socket = io("/coalitions");
+  const socket = channel("/coalitions");
   socket.on("connect", () => socket.emit("join", { position }));
   socket.on("coalition.endorsement", (data) => {
     if (!data || data.position !== position) return;

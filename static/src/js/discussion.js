@@ -2,7 +2,7 @@
 // without this file every action works with plain forms and a reload.
 // New comments are never pushed into the page under the reader's eyes: a button says how many arrived
 // and inserts them when pressed. Changes are announced in a polite live region; focus never moves by itself.
-import { io } from "socket.io-client";
+import { channel } from "./realtime.js";
 
 const section = document.querySelector("section.discussion[data-thread-id]");
 if (section) {
@@ -103,7 +103,7 @@ if (section) {
     announce(message);
   };
 
-  const socket = io("/discussion", { transports: ["websocket", "polling"] });
+  const socket = channel("/discussion");
   socket.on("connect", () => socket.emit("join", { thread: threadId }));
   socket.on("comment.created", (event) => {
     if (event.thread_id !== threadId || !placeable(event)) return;

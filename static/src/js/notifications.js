@@ -1,7 +1,7 @@
 // The header's unread-notification count, live. Progressive enhancement only: without this file the
 // count is right on every page load. When a notification arrives the count changes in place and is
 // announced in a polite live region; focus never moves.
-import { io } from "socket.io-client";
+import { channel } from "./realtime.js";
 
 const link = document.querySelector("a[data-notifications]");
 const text = link?.querySelector("[data-count-text]");
@@ -30,7 +30,7 @@ if (link && text && live) {
     if (typeof unread === "number" && unread !== shown) refresh();
   };
 
-  const socket = io("/notifications", { transports: ["websocket", "polling"] });
+  const socket = channel("/notifications");
   // Joining answers with the count now: a page that was disconnected catches up.
   socket.on("connect", () => socket.emit("join", { user: userId }, (answer) => update(answer?.unread)));
   socket.on("notifications.unread", (event) => update(event.unread));

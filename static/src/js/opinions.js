@@ -1,14 +1,14 @@
 // Results of an opinion map: when a new analysis is stored, say so in the polite live region and offer
 // to show it (the page is never replaced under the reader's eyes). Without JavaScript the page simply
 // shows the latest results when reloaded.
-import { io } from "socket.io-client";
+import { channel } from "./realtime.js";
 
 const box = document.querySelector(".opinion-status[data-map]");
 if (box) {
   const map = Number(box.dataset.map);
   const live = box.querySelector("[data-live]");
   const french = document.documentElement.lang === "fr";
-  const socket = io(box.dataset.namespace || "/opinions");
+  const socket = channel(box.dataset.namespace || "/opinions");
   socket.on("connect", () => socket.emit("join", { map }));
   socket.on("opinions.updated", (data) => {
     if (!data || data.map !== map || !live) return;

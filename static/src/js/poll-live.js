@@ -1,6 +1,6 @@
 // Live ballot count on a poll page: join the poll's room on the /voting namespace and update the
 // number of voters, the chain's length and its head. Only counts are ever sent, never (partial) results.
-import { io } from "socket.io-client";
+import { channel } from "./realtime.js";
 
 const box = document.querySelector(".poll-live[data-poll]");
 if (box) {
@@ -8,7 +8,7 @@ if (box) {
   const count = box.querySelector("[data-count]");
   const head = box.querySelector("[data-head]");
   const records = box.querySelector("[data-records]");
-  const socket = io("/voting");
+  const socket = channel("/voting");
   socket.on("connect", () => socket.emit("join", { poll }));
   socket.on("poll.count", (data) => {
     if (!data || data.poll !== poll) return;

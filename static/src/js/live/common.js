@@ -1,6 +1,6 @@
 // What the participants' page, the projector and the console share: the session's socket, the clocks,
 // the reader's language, and announcements to screen readers.
-import { io } from "socket.io-client";
+import { channel } from "../realtime.js";
 
 export const pick = (pair, lang) => (lang === "en" ? pair[1] || pair[0] : pair[0] || pair[1]) || "";
 
@@ -128,7 +128,7 @@ export const startClocks = (root, getState, strings) => {
 // Join the session's room (again after every reconnection) and hand each newer state to `apply`.
 export const follow = (root, view, apply, extra = {}) => {
   const session = Number(root.dataset.session);
-  const socket = io("/live", { transports: ["websocket", "polling"] });
+  const socket = channel("/live");
   socket.on("connect", () => {
     socket.emit("join", { session, view }, (answer) => {
       if (answer && answer.ok) apply(answer.state, answer.own, true);
