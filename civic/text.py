@@ -92,3 +92,26 @@ def is_blank(text: str) -> bool:
         char.isspace() or char in _BLANK_GLYPHS or unicodedata.category(char) in _INVISIBLE_CATEGORIES
         for char in text
     )
+
+
+EXCERPT_LENGTH = 400
+_HEADING = re.compile(r"<(/?)h[2-4]>")
+
+
+def render_excerpt(source: str, length: int = EXCERPT_LENGTH) -> Markup:
+    """Render the beginning of user markdown through render_markdown, for a list that quotes it.
+
+    The source is cut before rendering (so every tag the renderer opens is closed), at a paragraph's end
+    when one falls in the second half of the allowance, else at a space, and marked "…". Headings become
+    bold paragraphs: quoted text must not add headings to the page that quotes it.
+    """
+    source = source.strip()
+    if len(source) > length:
+        cut = source.rfind("\n\n", 0, length)
+        if cut < length // 2:
+            cut = source.rfind(" ", 0, length)
+        if cut < length // 2:
+            cut = length
+        source = source[:cut].rstrip() + " …"
+    html = _HEADING.sub(lambda m: "</strong></p>" if m.group(1) else "<p><strong>", render_markdown(source))
+    return Markup(html)  # noqa: S704 - render_markdown's sanitised output with headings renamed

@@ -17,9 +17,17 @@ def _unread() -> int:
     return unread_count(user.id) if user is not None else 0
 
 
+def _digest_wanted() -> bool:
+    from civic.accounts.participant import current_participant
+    from civic.notifications.services import moderation_digest_wanted
+
+    user = current_participant()
+    return user is not None and moderation_digest_wanted(user.id)
+
+
 def _context() -> dict[str, Any]:
-    # A function, not a number: the count query runs only on pages that show the header link.
-    return {"unread_notifications": _unread}
+    # Functions, not values: their queries run only on the pages that show them.
+    return {"unread_notifications": _unread, "moderation_digest_wanted": _digest_wanted}
 
 
 def init_app(app: Flask) -> None:

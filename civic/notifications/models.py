@@ -26,3 +26,14 @@ class Notification(db.Model):  # type: ignore[name-defined]
     title: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ModerationDigest(db.Model):  # type: ignore[name-defined]
+    """A moderator's wish for an e-mailed digest of new reports (none by default: reports are noticed in
+    the site); last_sent_at bounds what the next digest tells."""
+
+    __tablename__ = "moderation_digests"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

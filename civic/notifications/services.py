@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -11,7 +13,7 @@ from civic import realtime
 from civic.accounts.mail import send_mail
 from civic.accounts.models import User
 from civic.extensions import db
-from civic.notifications.models import Notification
+from civic.notifications.models import ModerationDigest, Notification
 from civic.notifications.queries import unread_count, unread_counts
 from civic.timestamps import utcnow
 
@@ -49,6 +51,10 @@ def message(kind: str, actor_name: str) -> str:
             "%(name)s published a new version of a position you endorsed: read it and reconfirm your endorsement",
             name=actor_name,
         )
+    if kind == "flag":
+        return _("A contribution was reported in a consultation you moderate")
+    if kind == "flag_hidden":
+        return _("A contribution was hidden after several reports: review it")
     if kind == "endorsement_condition_met":
         return _("The condition of your endorsement is met: the amendment was accepted")
     if kind == "endorsement_condition_failed":
@@ -92,12 +98,19 @@ def notify(
 
 
 def notify_many(
-    user_ids: set[int], kind: str, consultation_id: int | None, url: str, actor_name: str, title: str
+    user_ids: set[int],
+    kind: str,
+    consultation_id: int | None,
+    url: str,
+    actor_name: str,
+    title: str,
+    email: bool = True,
 ) -> int:
     """Store one notification for each of these people in one statement, commit, then announce them.
 
     For notices to many at once (every endorser of a position): one insert, then per thousand people one
     query for the unread counts and one for who asked for e-mail, instead of three queries per person.
+    With email=False nobody is e-mailed (reports to moderators: those who want e-mail get a digest).
     Returns how many were stored.
     """
     if not user_ids:
@@ -129,6 +142,8 @@ def notify_many(
             realtime.publish(
                 "notifications.unread", {"unread": count}, to=user_room(user_id), namespace=NAMESPACE
             )
+        if not email:
+            continue
         for notice in db.session.scalars(
             select(Notification)
             .join(User, User.id == Notification.user_id)
@@ -194,4 +209,28 @@ def mark_all_read(user: User) -> int:
 
 def set_email_notifications(user: User, enabled: bool) -> None:
     user.email_notifications = enabled
+    db.session.commit()
+
+
+def moderation_digest_wanted(user_id: int) -> bool:
+    return db.session.get(ModerationDigest, user_id) is not None
+
+
+def set_moderation_digest(user: User, enabled: bool) -> None:
+    """Ask for (or stop) the e-mailed digest of new reports; the first one tells everything waiting."""
+    current = db.session.get(ModerationDigest, user.id)
+    if enabled and current is None:
+        db.session.add(ModerationDigest(user_id=user.id))
+    elif not enabled and current is not None:
+        db.session.delete(current)
+    db.session.commit()
+
+
+def moderation_digests() -> list[ModerationDigest]:
+    """Every wish for a digest, with when the last one went."""
+    return list(db.session.scalars(select(ModerationDigest).order_by(ModerationDigest.user_id)))
+
+
+def mark_moderation_digest_sent(wish: ModerationDigest, when: datetime) -> None:
+    wish.last_sent_at = when
     db.session.commit()

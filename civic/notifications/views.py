@@ -62,3 +62,18 @@ def email_setting() -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for("accounts.account"))
+
+
+@bp.route("/notifications/moderation-digest", methods=["POST"])
+@login_required
+def moderation_digest_setting() -> ResponseReturnValue:
+    """Ask for or stop the e-mailed digest of new reports (for people who moderate)."""
+    enabled = request.form.get("moderation_digest") == "y"
+    services.set_moderation_digest(current_user, enabled)
+    flash(
+        _("You will receive a digest of new reports by e-mail.")
+        if enabled
+        else _("You will no longer receive the digest of new reports."),
+        "success",
+    )
+    return redirect(url_for("accounts.account", _anchor="email-notifications"))

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from civic.accounts.models import Sanction
-from civic.consultations.models import Consultation
-from civic.deliberation.moderation import targets
+from civic.accounts.models import Sanction, User
+from civic.consultations.models import Consultation, consultation_moderators
+from civic.deliberation.moderation import places, targets
 from civic.deliberation.moderation.models import Flag, ModerationAction
 from civic.extensions import db
 from civic.timestamps import utcnow
@@ -31,6 +31,7 @@ class QueueItem:
     first_at: datetime
     reasons: Counter[str] = field(default_factory=Counter)
     texts: list[str] = field(default_factory=list)
+    shown: places.Shown | None = None
 
 
 def queue(consultation: Consultation) -> list[QueueItem]:
@@ -63,7 +64,72 @@ def queue(consultation: Consultation) -> list[QueueItem]:
                 if report.text:
                     item.texts.append(report.text)
     # first_at from an aggregate comes back naive on SQLite: the ORM rows hold aware values.
-    return [item for item in items.values() if item.target is not None]
+    found = [item for item in items.values() if item.target is not None]
+    for item in found:
+        item.shown = places.show(item.kind, item.target)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """What the header says to someone who moderates: how many reported contributions await review."""
+
+    count: int
+
+
+def waiting(user: User | None) -> Waiting | None:
+    """Return the number of contributions waiting in this person's queues, or None if they moderate none.
+
+    One statement for the header of every page: whether they moderate any consultation, and how many
+    distinct reported contributions no moderator has settled there (everywhere, for an administrator).
+    """
+    if user is None:
+        return None
+    moderated = select(consultation_moderators.c.consultation_id).where(
+        consultation_moderators.c.user_id == user.id
+    )
+    pending = select(Flag.kind, Flag.target_id).where(Flag.resolved.is_(False))
+    if not user.is_admin:
+        pending = pending.where(Flag.consultation_id.in_(moderated))
+    pending_items = pending.group_by(Flag.kind, Flag.target_id).subquery()
+    moderates, count = db.session.execute(
+        select(
+            select(func.count()).select_from(moderated.subquery()).scalar_subquery(),
+            select(func.count()).select_from(pending_items).scalar_subquery(),
+        )
+    ).one()
+    if not user.is_admin and not moderates:
+        return None
+    return Waiting(int(count or 0))
+
+
+def waiting_by_consultation(user: User) -> list[tuple[Consultation, int]]:
+    """Return the consultations whose queue this person sees, each with its number of waiting items:
+    a moderator's own consultations; for an administrator, every consultation with something waiting
+    and those they moderate. Most waiting first, then by title."""
+    items = (
+        select(Flag.consultation_id)
+        .where(Flag.resolved.is_(False))
+        .group_by(Flag.consultation_id, Flag.kind, Flag.target_id)
+        .subquery()
+    )
+    counts: dict[int, int] = {
+        int(consultation_id): int(count)
+        for consultation_id, count in db.session.execute(
+            select(items.c.consultation_id, func.count()).group_by(items.c.consultation_id)
+        )
+    }
+    moderated = select(consultation_moderators.c.consultation_id).where(
+        consultation_moderators.c.user_id == user.id
+    )
+    query = select(Consultation).where(Consultation.id.in_(moderated))
+    if user.is_admin:
+        query = select(Consultation).where(
+            or_(Consultation.id.in_(moderated), Consultation.id.in_(list(counts)))
+        )
+    rows = [(c, int(counts.get(c.id, 0))) for c in db.session.scalars(query)]
+    rows.sort(key=lambda row: (-row[1], row[0].title_fr or row[0].title_en, row[0].id))
+    return rows
 
 
 def public_log(consultation: Consultation, page: int = 1) -> tuple[list[ModerationAction], bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -129,6 +130,11 @@ def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = 
             ~in_force_clause(Flag.user_id),
         )
     )
+    pending = db.session.scalar(
+        select(func.count(Flag.id)).where(
+            Flag.kind == kind, Flag.target_id == target_id, Flag.resolved.is_(False)
+        )
+    )
     hidden_now = (count or 0) >= consultation.flag_threshold
     if hidden_now:
         target.hidden, target.hidden_reason = True, ""
@@ -138,7 +144,22 @@ def flag(user: User | None, kind: str, target_id: int, reason: str, text: str = 
     db.session.commit()
     if hidden_now:
         targets.changed(kind, target, "hidden")
+    if hidden_now or pending == 1:  # a new item in the queue, or one that reports have hidden
+        _tell_moderators(consultation, user, kind, target_id, "flag_hidden" if hidden_now else "flag")
     return report
+
+
+def _tell_moderators(
+    consultation: Consultation, flagger: User, kind: str, target_id: int, notice: str
+) -> None:
+    """Notify the consultation's moderators (its administrators when it has none) in the site only:
+    who wants e-mail gets a digest (digest.py), never one e-mail per report. Who flagged is not said."""
+    recipients = {moderator.id for moderator in consultation.moderators}
+    if not recipients:
+        recipients = set(db.session.scalars(select(User.id).where(User.is_admin.is_(True))))
+    recipients.discard(flagger.id)
+    queue = url_for("moderation.queue", slug=consultation.slug, _anchor=f"item-{kind}-{target_id}")
+    notifications.notify_many(recipients, notice, consultation.id, queue, "", "", email=False)
 
 
 def _moderated_target(user: User | None, consultation: Consultation, kind: str, target_id: int) -> Any:

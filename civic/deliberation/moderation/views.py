@@ -48,6 +48,19 @@ def flag(kind: str, target_id: int) -> ResponseReturnValue:
     return render_template("moderation/flag.html", form=form, target=target, back=back), status
 
 
+@bp.route("/moderation")
+@login_required
+def index() -> ResponseReturnValue:
+    """The header's "Moderation" link: the queues this person sees, with what waits in each."""
+    user = current_participant()
+    if user is None or queries.waiting(user) is None:
+        raise Forbidden()
+    rows = queries.waiting_by_consultation(user)
+    if len(rows) == 1 and not user.is_admin:  # one queue: go straight to it
+        return redirect(url_for("moderation.queue", slug=rows[0][0].slug))
+    return render_template("moderation/index.html", rows=rows)
+
+
 def _queue_page(slug: str, failed: tuple[str, int] | None = None, hide_form: HideForm | None = None) -> str:
     user = current_participant()
     consultation = get_consultation(slug, user)
