@@ -80,7 +80,7 @@ def register(display_name: str, email: str, password: str, locale: str, next_pat
         user = User(email=email, session_token=secrets.token_hex(16))
         db.session.add(user)
     elif user.email_confirmed_at is not None:
-        _tell_owner(user)
+        _tell_owner(user, next_path)
         return
     user.display_name = display_name.strip()
     user.password_hash = password_hash
@@ -111,7 +111,7 @@ def send_confirmation(user: User, next_path: str = "") -> None:
     send_mail(user.email, subject, body)
 
 
-def _tell_owner(user: User) -> None:
+def _tell_owner(user: User, next_path: str = "") -> None:
     with force_locale(user.locale):
         subject = _("Someone tried to create a Civic account with your address")
         body = _(
@@ -120,7 +120,7 @@ def _tell_owner(user: User) -> None:
             "one at\n\n%(reset)s\n\nIf it was not you, you can ignore this message: your account has not "
             "changed.",
             name=user.display_name,
-            sign_in=url_for("accounts.sign_in", _external=True),
+            sign_in=url_for("accounts.sign_in", next=next_path or None, _external=True),
             reset=url_for("accounts.forgot_password", _external=True),
         )
     send_mail(user.email, subject, body)

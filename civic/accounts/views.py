@@ -65,6 +65,7 @@ def register() -> ResponseReturnValue:
     if request.method == "GET":
         form.locale.data = request.cookies.get("lang") or form.locale.default
     status = 200
+    next_path = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
             registration.register(
@@ -72,7 +73,7 @@ def register() -> ResponseReturnValue:
                 form.email.data,
                 form.password.data,
                 form.locale.data,
-                safe_next(request.args.get("next")) or "",
+                next_path or "",
             )
         except CivicError as error:
             field = form.display_name if isinstance(error, registration.BlankName) else form.password
@@ -81,15 +82,19 @@ def register() -> ResponseReturnValue:
         else:
             # The same answer whether the address is new, waiting for confirmation or taken.
             session["registered"] = registration.normalise_email(form.email.data)
-            return redirect(url_for("accounts.registered"))
+            return redirect(url_for("accounts.registered", next=next_path))
     elif request.method == "POST":
         status = 422
-    return render_template("accounts/register.html", form=form), status
+    return render_template("accounts/register.html", form=form, next_path=next_path), status
 
 
 @bp.route("/register/sent")
 def registered() -> ResponseReturnValue:
-    return render_template("accounts/registered.html", email=session.get("registered", ""))
+    return render_template(
+        "accounts/registered.html",
+        email=session.get("registered", ""),
+        next_path=safe_next(request.args.get("next")),
+    )
 
 
 @bp.route("/register/confirm/<token>")
@@ -113,6 +118,7 @@ def sign_in() -> ResponseReturnValue:
     form = SignInForm()
     status = 200
     error = None
+    next_path = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
@@ -122,13 +128,13 @@ def sign_in() -> ResponseReturnValue:
         else:
             _start_session(user, remember=bool(form.remember.data))
             flash(_("You are signed in."), "success")
-            response = redirect(safe_next(request.args.get("next")) or url_for("consultations.index"))
+            response = redirect(next_path or url_for("consultations.index"))
             devices.remember(request, response, user)
             return response
     elif request.method == "POST":
         status = 422
     form.password.data = ""
-    return render_template("accounts/sign_in.html", form=form, error=error), status
+    return render_template("accounts/sign_in.html", form=form, error=error, next_path=next_path), status
 
 
 @bp.route("/sign-out", methods=["POST"])

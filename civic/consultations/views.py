@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from civic import inputs
 from civic.accounts.participant import current_participant
 from civic.components import PHASE_KINDS, REGISTRY
-from civic.consultations import permissions, queries, services
+from civic.consultations import participation, permissions, queries, services
 from civic.consultations.forms import ConsultationForm, ModeratorForm, MovePhaseForm, PhaseForm
 from civic.consultations.models import Consultation, Phase
 from civic.errors import CivicError, Forbidden
@@ -46,11 +46,19 @@ def _description(form: ConsultationForm) -> dict[str, str]:
 @bp.route("/")
 def index() -> ResponseReturnValue:
     user = current_participant()
-    consultations = queries.visible_consultations(user)
+    now = datetime.now(UTC)
+    cards = []
+    for consultation in queries.visible_consultations(user):
+        phase = services.current_phase(consultation, now)
+        openings = (
+            participation.open_actions(consultation, user, now) if consultation.status == "open" else []
+        )
+        cards.append((consultation, phase, participation.step_of(consultation, phase), openings))
     return render_template(
         "consultations/index.html",
-        consultations=consultations,
-        current_phase=services.current_phase,
+        cards=cards,
+        now=now,
+        purpose_of=participation.purpose,
         can_create=permissions.can_create_consultation(user),
     )
 
@@ -81,17 +89,20 @@ def new() -> ResponseReturnValue:
 def show(slug: str) -> ResponseReturnValue:
     user = current_participant()
     consultation = services.get_consultation(slug, user)
-    current = services.current_phase(consultation)
+    now = datetime.now(UTC)
+    current = services.current_phase(consultation, now)
+    existing = participation.existing_components(consultation)
     return render_template(
         "consultations/show.html",
         consultation=consultation,
         current=current,
+        step=participation.step_of(consultation, current),
+        openings=participation.open_actions(consultation, user, now),
         phase_kinds=PHASE_KINDS,
         components=REGISTRY,
-        linked_components=[
-            REGISTRY[n] for n in services.used_components(consultation) if REGISTRY[n].endpoint
-        ],
-        now=datetime.now(UTC),
+        existing=existing,
+        linked_components=[REGISTRY[n] for n in existing],
+        now=now,
         can_edit=permissions.can_edit_consultation(user, consultation),
         can_name_moderators=permissions.can_name_moderators(user, consultation),
     )

@@ -133,11 +133,9 @@ def test_moderator_moves_the_current_phase_by_hand(client: FlaskClient) -> None:
     path = f"/c/{consultation.slug}/phases"
     post_form(client, f"/c/{consultation.slug}/current-phase", {"phase": str(voting.id)}, token_from=path)
     page = html_text(client.get(f"/c/{consultation.slug}"))
-    assert "Phase en cours : <strong>Vote</strong>" in page
+    assert "Étape 3 sur 3 : Vote, jusqu'au" in page
     post_form(client, f"/c/{consultation.slug}/current-phase", {"phase": ""}, token_from=path)
-    assert "Phase en cours : <strong>Propositions</strong>" in html_text(
-        client.get(f"/c/{consultation.slug}")
-    )
+    assert "Étape 2 sur 3 : Propositions, jusqu'au" in html_text(client.get(f"/c/{consultation.slug}"))
 
 
 def test_citizen_cannot_move_the_phase(client: FlaskClient) -> None:
@@ -190,4 +188,4 @@ def test_registered_only_consultation_asks_to_sign_in(client: FlaskClient) -> No
 def test_home_lists_visible_consultations(client: FlaskClient) -> None:
     make_consultation(slug="visible-one")
     page = html_text(client.get("/"))
-    assert "/c/visible-one" in page and "Phase en cours : Propositions" in page
+    assert "/c/visible-one" in page and "Étape 2 sur 3 : Propositions, jusqu'au" in page

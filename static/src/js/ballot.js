@@ -13,18 +13,19 @@ function fill(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
 }
 
-function button(text, hiddenText, action) {
+// A visible word beside the symbol (people who do not read arrows), the option's name for screen readers.
+function button(symbol, word, label, action) {
   const b = document.createElement("button");
   b.type = "button";
   b.className = "secondary rank-button";
   b.dataset.action = action;
   const shown = document.createElement("span");
   shown.setAttribute("aria-hidden", "true");
-  shown.textContent = text;
+  shown.textContent = `${symbol} `;
   const spoken = document.createElement("span");
   spoken.className = "visually-hidden";
-  spoken.textContent = hiddenText;
-  b.append(shown, spoken);
+  spoken.textContent = ` : ${label}`;
+  b.append(shown, word, spoken);
   return b;
 }
 
@@ -175,15 +176,15 @@ function enhanceRanking(list) {
     if (rank >= 0) {
       li.draggable = true;
       li.className = "rank-row";
-      const up = button("↑", `${d.up} : ${item.label}`, "up");
-      const down = button("↓", `${d.down} : ${item.label}`, "down");
+      const up = button("↑", d.up, item.label, "up");
+      const down = button("↓", d.down, item.label, "down");
       up.disabled = rank === 0;
       down.disabled = rank === ranked.length - 1;
-      tools.append(up, down, button("✕", `${d.remove} : ${item.label}`, "remove"));
+      tools.append(up, down, button("✕", d.removeWord, item.label, "remove"));
     } else {
       li.draggable = true;
       li.className = "rank-row unranked-row";
-      tools.append(button("+", `${d.add} : ${item.label}`, "add"));
+      tools.append(button("+", d.addWord, item.label, "add"));
     }
     tools.addEventListener("click", (event) => {
       const b = event.target.closest("button");
