@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale, get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 from civic.components import PHASE_KINDS
+from civic.moments import day, when
 from civic.text import sanitised
 from config import ROOT
 
@@ -45,12 +46,12 @@ def _context() -> dict[str, Any]:
     }
 
 
-def _datetime(value: datetime, style: str = "medium") -> str:
-    return format_datetime(value, style)
+def _datetime(value: datetime, style: str = "long") -> str:
+    return when(value, style)
 
 
 def _date(value: datetime, style: str = "long") -> str:
-    return format_date(value, style)
+    return day(value, style)
 
 
 def init_app(app: Flask) -> None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from civic.accounts.models import Sanction, User
 from civic.errors import Forbidden
 from civic.extensions import db
+from civic.moments import when
 from civic.timestamps import utcnow
 
 
@@ -78,13 +78,13 @@ def ensure_can_participate(user: User | None) -> None:
     elif sanction.kind == "ban":
         message = _(
             "Your account has been banned until %(date)s. Reason: %(reason)s",
-            date=format_datetime(sanction.ends_at, "medium"),
+            date=when(sanction.ends_at),
             reason=sanction.reason,
         )
     else:
         message = _(
             "Your account is suspended until %(date)s. Reason: %(reason)s",
-            date=format_datetime(sanction.ends_at, "medium"),
+            date=when(sanction.ends_at),
             reason=sanction.reason,
         )
     raise Sanctioned(message)

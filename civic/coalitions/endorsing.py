@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, format_datetime, get_timezone
+from flask_babel import format_date, get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,7 @@ from civic.consultations.models import Consultation
 from civic.deliberation.drafting.amendments.models import Amendment
 from civic.errors import Conflict, Forbidden, Invalid
 from civic.extensions import db
+from civic.moments import when
 from civic.text import is_blank, render_markdown
 from civic.timestamps import utcnow
 
@@ -275,8 +276,8 @@ def _ensure_may_act(
         raise PeriodClosed(
             _(
                 "Endorsements are taken from %(start)s to %(end)s only.",
-                start=format_datetime(position.opens_at, "medium"),
-                end=format_datetime(position.closes_at, "medium"),
+                start=when(position.opens_at),
+                end=when(position.closes_at),
             )
         )
     return user

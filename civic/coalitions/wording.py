@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -26,6 +26,7 @@ from civic.coalitions.models import (
     STANCES,
     UPDATED,
 )
+from civic.moments import when
 
 PERIOD_LABELS = {
     "upcoming": _l("Endorsements not open yet"),
@@ -102,7 +103,7 @@ class Words:
 
     def moment(self, value: datetime) -> str:
         if value not in self._moments:
-            self._moments[value] = format_datetime(value, "short")
+            self._moments[value] = when(value, "short")
         return self._moments[value]
 
     def event(self, kind: str, number: int, amendment: int | None) -> str:

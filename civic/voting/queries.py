@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +16,9 @@ from civic.deliberation.proposals.models import Proposal
 from civic.extensions import db
 from civic.i18n import localized
 from civic.voting import ballots, kinds
+from civic.voting.charts import number
 from civic.voting.models import Ballot, Poll
+from civic.voting.wording import amount
 
 MJ_GRADES = [
     _l("To reject"),
@@ -98,6 +101,8 @@ class ResultsView:
     grade_labels: list[str] = field(default_factory=list)
     distribution: list[list[int]] = field(default_factory=list)
     blanks: list[int] = field(default_factory=list)
+    # For each option, what decided its place, in words ("12 approvals", "median: Good", "total score 41").
+    score_texts: list[str] = field(default_factory=list)
     consent: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -107,6 +112,22 @@ def _heat(margin: int, biggest: int) -> str:
         return "heat-even"
     level = min(3, 1 + (3 * abs(margin) - 1) // biggest)
     return f"heat-{'win' if margin > 0 else 'loss'}-{level}"
+
+
+def _score_texts(
+    method: str, kind: str, names: list[str], view: ResultsView, tallies: dict[str, Any]
+) -> list[str]:
+    texts: list[str] = []
+    for name in names:
+        tally = tallies.get(name)
+        if method == "majority-judgment" and tally in view.scale:
+            texts.append(gettext("median grade: %(grade)s", grade=view.grade_labels[view.scale.index(tally)]))
+        elif kind == "approval":
+            count = int(number(tally))
+            texts.append(ngettext("%(num)d approval", "%(num)d approvals", count))
+        else:
+            texts.append(gettext("total score %(total)s", total=amount(tally)))
+    return texts
 
 
 def results_view(poll: Poll, document: dict[str, Any]) -> ResultsView:
@@ -166,6 +187,9 @@ def results_view(poll: Poll, document: dict[str, Any]) -> ResultsView:
             view.grade_labels = [str(s) for s in view.scale]
         view.distribution = [detail["distribution"][n] for n in names]
         view.blanks = [detail["blanks"][n] for n in names]
+        view.score_texts = _score_texts(
+            poll.method, kind, names, view, rounds[0]["tallies"] if rounds else {}
+        )
     elif kind == "consent":
         view.family = "consent"
         view.consent = [

@@ -32,6 +32,7 @@ from civic.voting import (
     permissions,
     queries,
     services,
+    wording,
 )
 from civic.voting import errors as voting_errors
 from civic.voting.forms import METHOD_LABELS, BallotForm, PollForm
@@ -275,14 +276,30 @@ def _published(consultation: Consultation, poll: Poll) -> dict[str, Any]:
 @bp.route("/c/<slug>/polls/<int:poll_id>/results")
 def results(slug: str, poll_id: int) -> ResponseReturnValue:
     consultation, poll = _load(slug, poll_id)
-    document = _published(consultation, poll)
-    view = queries.results_view(poll, document)
+    if not permissions.can_see_results(current_participant(), poll, consultation):
+        # The address is shared before the close: say when the results come, not an error.
+        return render_template(
+            "voting/results_later.html",
+            consultation=consultation,
+            poll=poll,
+            state=permissions.poll_state(poll, utcnow()),
+        )
+    view = queries.results_view(poll, services.result_of(poll) or {})
+    label_of = dict(zip(view.result["candidates"], view.labels, strict=True))
     return render_template(
         "voting/results.html",
         consultation=consultation,
         poll=poll,
         view=view,
-        charts=charts,
+        headline=wording.headline(poll.method, view.winners),
+        turnout=wording.turnout(view.counts["voters"] or 0, view.counts["eligible"]),
+        ties=wording.tie_sentences(view.result["ties"], label_of, len(view.rounds)),
+        round_bars=charts.round_bars(view.rounds) if view.family == "sequential" else [],
+        score_chart=charts.score_bars(view.labels, view.score_texts, view.distribution, view.grade_labels)
+        if view.family == "cardinal"
+        else None,
+        amount=wording.amount,
+        signed=wording.signed,
         method_label=METHOD_LABELS.get(poll.method, poll.method),
     )
 

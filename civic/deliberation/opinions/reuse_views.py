@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +16,7 @@ from civic.deliberation.opinions.forms import AgendaReuseForm, AmendmentReuseFor
 from civic.deliberation.opinions.models import OpinionMap, Statement
 from civic.errors import CivicError, Forbidden, NotFound
 from civic.i18n import localized
+from civic.moments import when
 
 bp = Blueprint("opinion_reuse", __name__, url_prefix="/c/<slug>/opinions")
 
@@ -52,7 +53,7 @@ def reuse_statement(slug: str, map_id: int, statement_id: int, target: str) -> R
     if target == "session":
         form = AgendaReuseForm()
         form.session.choices = [SelectChoice("", _("Choose a live session"))] + [
-            SelectChoice(str(s.id), f"{localized(s, 'title')} ({format_datetime(s.starts_at, 'short')})")
+            SelectChoice(str(s.id), f"{localized(s, 'title')} ({when(s.starts_at, 'short')})")
             for s in live_sessions
         ]
         if request.method == "GET":
