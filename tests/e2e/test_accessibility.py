@@ -198,12 +198,18 @@ def test_home_page_weighs_less_than_60_kb(new_context: Any) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_document_page_is_accessible(admin_page: Any, axe_source: str, lang: str) -> None:
-    """A co-drafted document as its moderator sees it: text, no-JS form, presence, settings, discussion."""
+    """A co-drafted document as its moderator sees it: the reading page (formatted text, settings,
+    discussion), then the editing view (live editor, formatting buttons, preview, presence)."""
     open_page(admin_page, "/c/plan-numerique/documents/new")
     switch_language(admin_page, lang)
     admin_page.fill("#title_fr", f"Document d'essai {lang}")
     admin_page.fill("#text", "# Titre\n\nUn **texte** à écrire ensemble.")
     admin_page.locator("form.stack button[type=submit]").click()
     admin_page.wait_for_url("**/documents/*")
-    assert admin_page.locator("#drafting").count() == 1
+    assert admin_page.locator("#drafting-rendered h2").inner_text() == "Titre"
+    assert_accessible(admin_page, axe_source)
+    with admin_page.expect_navigation():
+        admin_page.get_by_role("link", name="Modifier le texte" if lang == "fr" else "Edit the text").click()
+    admin_page.locator("#drafting-editor:not([hidden]) .cm-content").wait_for()
+    assert admin_page.locator("#drafting-preview h2").inner_text() == "Titre"
     assert_accessible(admin_page, axe_source)

@@ -1,5 +1,6 @@
-"""Co-drafting in real browsers: two people write in the live editor at once and converge; the page is
-accessible with the editor mounted; without JavaScript the form still merges a change."""
+"""Co-drafting in real browsers: two people write in the live editor (the document's editing view) at once
+and converge; the view is accessible with the editor mounted; without JavaScript the form still merges a
+change; readers get the formatted text and no editor."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def _watch_problems(page: Any) -> list[str]:
 
 
 def _open_editor(page: Any, path: str) -> None:
-    page.goto(path)
+    """Open the document's editing view (the reading page has no editor) and wait for the live editor."""
+    page.goto(path + "/edit")
     page.locator("#drafting-editor:not([hidden]) .cm-content").wait_for()
     assert page.locator("#drafting-form").is_hidden()
 
@@ -77,7 +79,7 @@ def _saved_text(new_context: Any, path: str) -> str:
     """The text the server holds, as the no-JavaScript form shows it."""
     page = new_context(lang="fr", javascript=False).new_page()
     sign_in(page)
-    page.goto(path)
+    page.goto(path + "/edit")
     return str(page.locator("#drafting-text").input_value())
 
 
@@ -143,25 +145,32 @@ def test_two_people_write_together_and_converge(new_context: Any, document_path:
     assert caret.evaluate("(el) => getComputedStyle(el).position") == "relative"  # the theme applies
 
 
-def test_a_reader_follows_live_without_editing(new_context: Any, document_path: str) -> None:
+def test_a_reader_gets_the_formatted_text_and_no_editor(new_context: Any, document_path: str) -> None:
+    """Readers used to follow a read-only live editor showing the raw markdown: they now read the
+    formatted text, and the editor's code is not loaded for them."""
     writer = new_context(lang="fr").new_page()
     sign_in(writer)
     _open_editor(writer, document_path)
-    guest_context = new_context(lang="en")
-    guest_context.add_init_script(STATUS_RECORDER)
-    guest = guest_context.new_page()  # signed out: a reader
-    _open_editor(guest, document_path)
-    content = guest.locator("#drafting-editor .cm-content")
-    assert content.get_attribute("contenteditable") == "false"
-    assert content.get_attribute("aria-readonly") == "true"
-    assert content.get_attribute("tabindex") == "0"  # still reachable with the keyboard, to read
-    wait_until_said(guest, "Read-only")
-    _type_at(writer, "Control+End", " Lu en direct.")
-    _wait_for_text(guest, "text.endsWith(arg)", "Lu en direct.")
-    # Keys do nothing to the reader's copy.
-    content.focus()
-    guest.keyboard.type("zzz")
-    assert "zzz" not in _editor_text(guest)
+    _type_at(writer, "Control+End", "\n\n## Lu **plus tard**")
+    guest = new_context(lang="en").new_page()  # signed out: a reader
+    scripts: list[str] = []
+    guest.on(
+        "request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None
+    )
+    guest.goto(document_path)
+    # The writer's change is committed as it is typed: the reading page has it, formatted.
+    for _ in range(20):
+        if guest.locator("#drafting-rendered h3", has_text="Lu plus tard").count():
+            break
+        guest.wait_for_timeout(250)
+        guest.reload()
+    assert guest.locator("#drafting-rendered h3 strong").inner_text() == "plus tard"
+    assert "## Lu" not in guest.locator("main").inner_text()
+    assert guest.locator(".cm-content, #drafting-editor, #drafting-form").count() == 0
+    assert not [url for url in scripts if "drafting" in url], scripts
+    # No edit button for a reader: who may edit, and how to sign in.
+    assert guest.get_by_role("link", name="Edit the text").count() == 0
+    assert guest.get_by_role("link", name="Sign in to take part.").count() == 1
 
 
 def test_who_wrote_what_toggle(new_context: Any, document_path: str) -> None:
@@ -244,22 +253,27 @@ def test_document_page_with_the_editor_is_accessible(
 def test_without_javascript_the_form_merges_a_change(new_context: Any, document_path: str) -> None:
     nojs = new_context(lang="fr", javascript=False).new_page()
     sign_in(nojs, DEMO_ADMIN)
+    switch_language(nojs, "fr")  # the account keeps the language another test chose
     nojs.goto(document_path)
+    with nojs.expect_navigation():
+        nojs.get_by_role("link", name="Modifier le texte").click()  # the editing view, without JavaScript
+    assert nojs.url.endswith(document_path + "/edit")
     assert nojs.locator("#drafting-form").is_visible()
     # Meanwhile someone writes live at the end...
     live = new_context(lang="fr").new_page()
     sign_in(live, MODERATOR)
     _open_editor(live, document_path)
-    reader = new_context(lang="fr").new_page()  # signed out: follows live
+    reader = new_context(lang="fr").new_page()  # another editor's live view: sees what is committed
+    sign_in(reader)
     _open_editor(reader, document_path)
     _type_at(live, "Control+End", " Ajout en direct.")
-    # The server relays an edit once committed: when a reader has it, the form's base is older.
+    # The server relays an edit once committed: when the other editor has it, the form's base is older.
     _wait_for_text(reader, "text.endsWith(arg)", "Ajout en direct.")
     # ...and the form, based on the older text, changes the beginning: both changes are kept.
     textarea = nojs.locator("#drafting-text")
     textarea.fill(textarea.input_value().replace("Préambule.", "Préambule révisé."))
     with nojs.expect_navigation():
-        nojs.locator("#drafting-form button[type=submit]").click()
+        nojs.locator("#drafting-form button.primary").click()
     merged = _saved_text(new_context, document_path)
     assert merged == "Préambule révisé.\n\nPremier principe : l'accès pour toutes et tous. Ajout en direct."
     # The live editor receives the form's change too.

@@ -108,7 +108,9 @@ def test_propose_an_amendment_for_a_passage_selected_in_the_editor(new_context: 
     author.on("pageerror", lambda error: problems.append(str(error)))
     sign_in(author, MODERATOR)
     switch_language(author, "fr")
-    author.goto(document)
+    author.goto(document)  # the reading page: the live text opens on demand
+    with author.expect_navigation():
+        author.get_by_role("link", name="Sélectionner un passage à amender").click()
     content = author.locator("#drafting-editor:not([hidden]) .cm-content")
     content.wait_for()
     assert content.get_attribute("aria-readonly") == "true"
@@ -122,7 +124,7 @@ def test_propose_an_amendment_for_a_passage_selected_in_the_editor(new_context: 
     button.focus()  # aria-disabled, not disabled: it can be reached and pressed
     author.keyboard.press("Enter")
     wait_until_said(author, "Sélectionnez un passage")
-    assert author.url.endswith(document)
+    assert author.url.endswith(document + "/edit")
 
     # "le dimanche", selected with the keyboard in the third line.
     line = "Premier principe : des bibliothèques ouvertes le dimanche dans chaque quartier."
@@ -154,7 +156,7 @@ def test_propose_an_amendment_for_a_passage_selected_in_the_editor(new_context: 
 
     # The page with the button is accessible in English too; a selection made with the mouse counts.
     switch_language(author, "en")
-    author.goto(document)
+    author.goto(document + "/edit")
     content.wait_for()
     button = author.get_by_role("button", name="Propose an amendment for the selected passage")
     assert button.get_attribute("aria-disabled") == "true"
@@ -165,11 +167,11 @@ def test_propose_an_amendment_for_a_passage_selected_in_the_editor(new_context: 
     assert_accessible(author, axe_source)
     assert not problems
 
-    # Readers have no such button.
+    # Readers have no such button, nor the editor: the formatted text.
     reader = new_context(lang="fr").new_page()
     reader.goto(document)
-    reader.locator("#drafting-editor:not([hidden]) .cm-content").wait_for()
-    assert reader.locator(".drafting-amend").is_hidden()
+    assert "le dimanche" in reader.locator("#drafting-rendered").inner_text()
+    assert reader.locator(".drafting-amend, .cm-content").count() == 0
     # Once the document is no longer in suggest mode, the button goes, live.
     admin.goto(document)
     admin.locator("input[name=mode][value=open]").check()

@@ -76,9 +76,11 @@ def test_a_moderator_restores_a_version_without_javascript(new_context: Any) -> 
 
     name_version("Départ")
     page.goto(path)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Modifier le texte").click()
     page.locator("#drafting-text").fill("Deuxième rédaction : personne n'est laissé de côté.")
     with page.expect_navigation():
-        page.locator("#drafting-form button[type=submit]").click()
+        page.locator("#drafting-form button.primary").click()
     name_version("Après révision")
     page.goto(path + "/versions/1")
     with page.expect_navigation():

@@ -73,4 +73,16 @@ def editor_texts() -> dict[str, str | dict[str, str]]:
         "amendNoSelection": _("Select a passage of the text to propose an amendment for it."),
         "amendTooLong": _("This selection is too long for one amendment: select a shorter passage."),
         "amendReady": _("The amendments page opens with this passage filled in."),
+        "formatGroup": _("Formatting"),
+        "formatHeading": _("Heading"),
+        "formatBold": _("Bold"),
+        "formatList": _("List"),
+        "formatLink": _("Link"),
+        "boldSample": _("text in bold"),
+        "linkSample": _("words of the link"),
+        "previewHint": _("The text as readers will see it."),
+        "previewEmpty": _("The text is empty for now."),
+        "previewUnavailable": _(
+            "The preview cannot be updated for now; your text is still saved as you type."
+        ),
     }

@@ -89,17 +89,16 @@ def new(slug: str) -> ResponseReturnValue:
 def _show(
     consultation: Consultation,
     document: Document,
-    draft: DraftForm | None = None,
     settings: SettingsForm | None = None,
     editor: EditorForm | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    """Render the document page; failed forms come back with what was typed and their errors."""
+    """Render the reading page: the formatted text for everyone, and no editor code.
+
+    Failed settings forms come back with what was typed and their errors.
+    """
     user = current_participant()
-    text, base = log_rows.current_text(document.id)
-    role = modes.role_of(user, document)
-    if draft is None:
-        draft = DraftForm(formdata=None, data={"text": text, "base": str(base)})
+    text, _base = log_rows.current_text(document.id)
     manage = permissions.can_manage_documents(user, consultation)
     if manage and settings is None:
         settings = SettingsForm(formdata=None, obj=document)
@@ -110,20 +109,53 @@ def _show(
         consultation=consultation,
         document=document,
         rendered=render_markdown(text),
-        role=role,
-        me=modes.person(user),
-        people=workspace().presence.people(document.id),
-        draft=draft,
+        role=modes.role_of(user, document),
         settings=settings,
         editor_form=editor or EditorForm(formdata=None),
         can_manage=manage,
         mode_names=MODE_NAMES,
-        role_names=ROLE_NAMES,
-        max_bytes=current_app.config["DRAFTING_MAX_TEXT_BYTES"],
         thread_view=thread_view,
         amendment_counts=amendment_queries.amendment_counts(document),
+    ), status
+
+
+def _edit_page(
+    consultation: Consultation,
+    document: Document,
+    draft: DraftForm | None = None,
+    preview: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """Render the editing view: the live editor (with JavaScript) or the merge form, and a preview.
+
+    `draft` comes back with what was typed when it was refused or previewed; `preview` is the text to
+    show formatted (the stored one otherwise).
+    """
+    user = current_participant()
+    role = modes.role_of(user, document)
+    if draft is None and not _may_open_editor(role, document):
+        raise Forbidden(_("You cannot edit this document."))
+    text, base = log_rows.current_text(document.id)
+    if draft is None:
+        draft = DraftForm(formdata=None, data={"text": text, "base": str(base)})
+    return render_template(
+        "drafting/edit.html",
+        consultation=consultation,
+        document=document,
+        role=role,
+        me=modes.person(user),
+        people=workspace().presence.people(document.id),
+        draft=draft,
+        preview=render_markdown(text if preview is None else preview),
+        role_names=ROLE_NAMES,
+        max_bytes=current_app.config["DRAFTING_MAX_TEXT_BYTES"],
         editor_texts=editor_texts(),
     ), status
+
+
+def _may_open_editor(role: str, document: Document) -> bool:
+    """Editors write; in suggest mode the others select a passage in the live text to amend it."""
+    return role == permissions.EDITOR or (role == permissions.SUGGESTER and document.mode == Document.SUGGEST)
 
 
 @bp.route("/<int:document_id>")
@@ -132,14 +164,33 @@ def show(slug: str, document_id: int) -> ResponseReturnValue:
     return _show(consultation, document)
 
 
+@bp.route("/<int:document_id>/edit")
+@login_required
+def edit(slug: str, document_id: int) -> ResponseReturnValue:
+    consultation, document = _load(slug, document_id)
+    return _edit_page(consultation, document)
+
+
 @bp.route("/<int:document_id>", methods=["POST"])
 @login_required
 def save(slug: str, document_id: int) -> ResponseReturnValue:
-    """The no-JavaScript edit: merge the submitted text with what others wrote since its base."""
+    """The no-JavaScript edit: merge the submitted text with what others wrote since its base.
+
+    With `preview` in the form, nothing is saved: the editing view comes back with the text formatted.
+    """
     consultation, document = _load(slug, document_id)
     form = DraftForm()
     if not form.validate_on_submit():
-        return _show(consultation, document, draft=form, status=400)
+        return _edit_page(consultation, document, draft=form, status=400)
+    if request.form.get("preview"):
+        if modes.role_of(current_participant(), document) != permissions.EDITOR:
+            raise Forbidden(_("You cannot edit this document."))
+        try:
+            documents.check_text_size(form.text.data or "")
+        except CivicError as error:
+            form.text.errors = [*form.text.errors, error.message]
+            return _edit_page(consultation, document, draft=form, status=error.status)
+        return _edit_page(consultation, document, draft=form, preview=form.text.data or "")
     base = inputs.as_id(form.base.data) if form.base.data != "0" else 0
     try:
         if base is None:
@@ -147,9 +198,23 @@ def save(slug: str, document_id: int) -> ResponseReturnValue:
         row = merge.merge_text(current_participant(), document, base, form.text.data or "")
     except CivicError as error:
         form.text.errors = [*form.text.errors, error.message]
-        return _show(consultation, document, draft=form, status=error.status)
+        return _edit_page(consultation, document, draft=form, status=error.status)
     flash(_("Your changes are saved.") if row else _("No change to save."), "success")
     return redirect(url_for("drafting.show", slug=slug, document_id=document.id))
+
+
+@bp.route("/<int:document_id>/preview", methods=["POST"])
+@login_required
+def preview(slug: str, document_id: int) -> ResponseReturnValue:
+    """The live editor's preview: the text as the reading page will show it (the same sanitiser)."""
+    _consultation, document = _load(slug, document_id)
+    if modes.role_of(current_participant(), document) != permissions.EDITOR:
+        raise Forbidden(_("You cannot edit this document."))
+    if not FlaskForm().validate_on_submit():  # the CSRF token only
+        raise Invalid(_("The form has expired. Please try again."))
+    text = documents.normalise_text(request.form.get("text", ""))
+    documents.check_text_size(text)
+    return str(render_markdown(text)), 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
 @bp.route("/<int:document_id>/settings", methods=["POST"])

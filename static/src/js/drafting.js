@@ -8,6 +8,8 @@ import { createEditor, authorRuns } from "./drafting/editor.js";
 import { strings } from "./drafting/strings.js";
 import { people, renderPresence, swatch } from "./drafting/presence.js";
 import { amendButton } from "./drafting/amend.js";
+import { formatButtons } from "./drafting/format.js";
+import { livePreview } from "./drafting/preview.js";
 
 const section = document.getElementById("drafting");
 if (section && section.dataset.document) start(section);
@@ -45,6 +47,8 @@ function start(section) {
   // Amendments are proposed in suggest mode by everyone who is more than a reader (as the page's link says).
   const canAmend = () => Boolean(d.amendUrl) && mode === "suggest" && role !== "viewer";
   const amend = amendButton({ url: d.amendUrl, t, announce });
+  const format = formatButtons(t);
+  const preview = previewOf(d, form, session, t);
   const roleNotice = () => (role === "suggester" ? t("suggester") : role === "viewer" ? t("viewer") : "");
 
   // Who wrote what: names of clients come from presence (people here now); others are "not here now".
@@ -114,7 +118,8 @@ function start(section) {
     const { bar, legend } = toolbar();
     const surface = document.createElement("div");
     surface.className = "drafting-surface";
-    mount.replaceChildren(bar, amend.hint, legend, surface);
+    // Tab order: formatting buttons, "who wrote what", the amendment button, then the text.
+    mount.replaceChildren(format.group, bar, amend.hint, legend, surface);
     editor = createEditor(surface, {
       ytext: session.text,
       awareness: session.awareness,
@@ -127,11 +132,11 @@ function start(section) {
     editor.legend = legend;
     amend.attach(editor.view);
     amend.setAvailable(canAmend());
+    format.attach(editor.view);
+    format.setAvailable(canEdit());
     mount.hidden = false;
     if (form) form.hidden = true;
-    // The server-rendered text would go stale under the live one.
-    const rendered = document.getElementById("drafting-rendered");
-    if (rendered) rendered.hidden = true;
+    if (preview) preview.changed(); // others may have written since the page was made
   }
 
   function showPresence() {
@@ -160,6 +165,7 @@ function start(section) {
     role = next || role;
     section.dataset.role = role;
     amend.setAvailable(canAmend());
+    format.setAvailable(canEdit());
     if (editor && before !== role) {
       editor.setEditable(canEdit());
       announce(message || (canEdit() ? t("nowEditable") : t("nowReadOnly")));
@@ -212,6 +218,8 @@ function start(section) {
     if (!editor) announce(t("noConnection"));
   });
   session.awareness.on("change", showPresence);
+  // Every change, typed here or arriving from others, reaches the preview once typing pauses.
+  if (preview) session.text.observe(() => preview.changed());
 
   window.addEventListener("beforeunload", (event) => {
     if (session.unsaved) {
@@ -220,4 +228,22 @@ function start(section) {
     }
   });
   window.addEventListener("pagehide", () => session.goodbye());
+}
+
+// The preview beside the editor, for editors (the page has no preview for the others), or null.
+function previewOf(d, form, session, t) {
+  const target = document.getElementById("drafting-preview");
+  const token = form && form.querySelector("input[name=csrf_token]");
+  if (!target || !token || !d.previewUrl) return null;
+  const preview = livePreview({
+    url: d.previewUrl,
+    token: token.value,
+    read: () => session.text.toString(),
+    target,
+    note: document.getElementById("drafting-preview-hint"),
+    t,
+  });
+  const textarea = form.querySelector("textarea");
+  if (textarea) preview.showing(textarea.value); // what the server rendered the preview from
+  return preview;
 }

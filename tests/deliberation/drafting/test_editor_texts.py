@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from civic.deliberation.drafting import views
 from civic.deliberation.drafting.editor_texts import plural_samples
 from civic.deliberation.drafting.models import Document
-from tests.conftest import sign_in
+from tests.conftest import post_form, sign_in
 from tests.deliberation.drafting.factories import drafting_consultation
 from tests.factories import make_document, make_user
 
@@ -54,9 +54,15 @@ def section_attributes(page: str) -> dict[str, str | None]:
     return parser.attrs
 
 
+def _edit_url(document: Document) -> str:
+    """The editing view, where the editor's script and its texts are (the reading page has neither)."""
+    return f"/c/{document.consultation.slug}/documents/{document.id}/edit"
+
+
 def page_texts(client: FlaskClient, document: Document, lang: str) -> dict[str, Any]:
-    client.set_cookie("lang", lang, domain="civic.test")
-    response = client.get(f"/c/{document.consultation.slug}/documents/{document.id}")
+    """The texts the editing view gives its script, the person signed in choosing `lang`."""
+    post_form(client, "/language", {"lang": lang}, token_from="/")  # the account's language and the cookie
+    response = client.get(_edit_url(document))
     assert response.status_code == 200
     strings = section_attributes(response.get_data(as_text=True)).get("data-strings")
     assert strings, "no data-strings on section#drafting"
@@ -96,6 +102,7 @@ def test_the_page_gives_every_text_the_scripts_use(app: Flask, client: FlaskClie
 
 def test_french_and_english_texts_differ_and_keep_their_placeholders(app: Flask, client: FlaskClient) -> None:
     document = _document()
+    sign_in(client, make_user().email)
     french, english = page_texts(client, document, "fr"), page_texts(client, document, "en")
     assert set(french) == set(english)
     for key in english:
@@ -110,6 +117,7 @@ def test_french_and_english_texts_differ_and_keep_their_placeholders(app: Flask,
 def test_the_count_of_people_has_each_plural_form_of_the_language(app: Flask, client: FlaskClient) -> None:
     """French says "0 personne" and "1 personne" (both singular), English "1 person" only."""
     document = _document()
+    sign_in(client, make_user().email)
     french, english = (
         page_texts(client, document, "fr")["people"],
         page_texts(client, document, "en")["people"],
@@ -125,7 +133,8 @@ def test_the_texts_survive_quotes_and_markup_in_the_attribute(
     tricky = {"connected": """l'éditeur "en direct" <b>&amp;</b> {reason}"""}
     monkeypatch.setattr(views, "editor_texts", lambda: tricky)
     document = _document()
-    page = client.get(f"/c/{document.consultation.slug}/documents/{document.id}").get_data(as_text=True)
+    sign_in(client, make_user().email)
+    page = client.get(_edit_url(document)).get_data(as_text=True)
     assert "<b>&amp;</b>" not in page
     assert json.loads(section_attributes(page)["data-strings"] or "") == tricky
 
@@ -133,9 +142,7 @@ def test_the_texts_survive_quotes_and_markup_in_the_attribute(
 def test_the_page_tells_the_script_where_to_propose_amendments(app: Flask, client: FlaskClient) -> None:
     document = _document()
     sign_in(client, make_user().email)
-    attributes = section_attributes(
-        client.get(f"/c/{document.consultation.slug}/documents/{document.id}").get_data(as_text=True)
-    )
+    attributes = section_attributes(client.get(_edit_url(document)).get_data(as_text=True))
     assert attributes["data-mode"] == "suggest" and attributes["data-role"] == "suggester"
     assert (
         attributes["data-amend-url"] == f"/c/{document.consultation.slug}/documents/{document.id}/amendments"

@@ -79,48 +79,146 @@ def test_creating_without_a_title_keeps_the_text(app: Flask, client: FlaskClient
     assert "Mon brouillon" in html_text(response)
 
 
-def test_the_page_follows_the_dom_contract_and_renders_sanitised_markdown(
+def test_the_reading_page_shows_the_formatted_text_and_loads_no_editor(
     app: Flask, client: FlaskClient
 ) -> None:
     _moderator, _consultation, document = _setup(text="# Titre\n\n**gras** <script>alert(1)</script>")
-    writer = make_user(name="Rédacteur")
-    sign_in(client, writer.email)
+    sign_in(client, make_user(name="Rédacteur").email)
     page = client.get(_url(document)).get_data(as_text=True)
+    for needle in (
+        '<div class="prose" id="drafting-rendered"><h2>Titre</h2>',
+        "<strong>gras</strong>",
+        f'href="{_url(document, "/edit")}">Modifier le texte</a>',
+        f'href="{_url(document, "/history")}"',
+        f'href="{_url(document, "/amendments")}"',
+        '<link rel="stylesheet" href="/static/dist/drafting.css',
+        'id="discussion"',
+    ):
+        assert needle in page, needle
+    for absent in (
+        "drafting.js",
+        "drafting-text",
+        'id="drafting"',
+        "data-strings",
+        "# Titre",
+        "<script>alert",
+    ):
+        assert absent not in page, absent
+
+
+def test_the_editing_view_follows_the_dom_contract(app: Flask, client: FlaskClient) -> None:
+    _moderator, _consultation, document = _setup(text="# Titre\n\n**gras** <script>alert(1)</script>")
+    sign_in(client, make_user(name="Rédacteur").email)
+    page = client.get(_url(document, "/edit")).get_data(as_text=True)
     assert (
         f'<section id="drafting" aria-labelledby="drafting-title" data-document="{document.id}" data-role="editor"'
         in page
     )
     for needle in (
         f'data-sync="/c/{document.consultation.slug}/documents/{document.id}/sync"',
+        f'data-preview-url="{_url(document, "/preview")}"',
         'data-user-name="Rédacteur"',
         'data-max-bytes="',
         '<form id="drafting-form" method="post"',
+        f'action="{_url(document)}"',
         '<textarea id="drafting-text" name="text"',
         '<input type="hidden" name="base" value="',
+        '<button type="submit" name="preview" value="1">',
         '<div id="drafting-editor" hidden></div>',
+        '<div class="prose" id="drafting-preview"><h2>Titre</h2>',
         '<ul id="drafting-presence"',
         '<p id="drafting-status" role="status"></p>',
         '<script type="module" src="/static/dist/drafting.js',
         '<link rel="stylesheet" href="/static/dist/drafting.css',
-        "<h2>Titre</h2>",
-        "<strong>gras</strong>",
-        'id="discussion"',
     ):
         assert needle in page, needle
     assert "<script>alert(1)</script>" not in page.split("<textarea", 1)[0]
+    assert "<script>alert(1)</script>" not in page.split("</textarea>", 1)[1]
     assert re.search(r'data-user-color="#[0-9a-f]{6}"', page)
 
 
-def test_readers_get_no_form(app: Flask, client: FlaskClient) -> None:
+def test_readers_get_no_form_and_no_editor(app: Flask, client: FlaskClient) -> None:
     _moderator, _consultation, document = _setup()
     page = client.get(_url(document)).get_data(as_text=True)
-    assert 'data-role="viewer"' in page and "drafting-form" not in page and "A B C" in page
+    assert "drafting-form" not in page and "A B C" in page and "drafting.js" not in page
+    assert "/edit" not in page and "/sign-in" in page  # how to take part, no dead button
+    # Signed out, the editing view asks to sign in first.
+    response = client.get(_url(document, "/edit"))
+    assert response.status_code == 302 and "sign-in" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "control"), [("suggest", "Sélectionner un passage à amender"), ("final", None)]
+)
+def test_who_is_not_an_editor_sees_who_may_edit_and_no_edit_button(
+    app: Flask, client: FlaskClient, mode: str, control: str | None
+) -> None:
+    _moderator, _consultation, document = _setup(mode=mode)
+    sign_in(client, make_user().email)
+    page = html_text(client.get(_url(document)))
+    assert "Modifier le texte" not in page
+    if control:  # suggest mode: the live text, read-only, to select a passage and amend it
+        assert "Le texte est figé" in page and control in page
+        assert client.get(_url(document, "/edit")).status_code == 200
+    else:
+        assert "Ce texte est définitif" in page and "/edit" not in page
+        assert client.get(_url(document, "/edit")).status_code == 403
+
+
+def test_the_preview_is_the_sanitised_rendering(app: Flask, client: FlaskClient) -> None:
+    _moderator, _consultation, document = _setup()
+    sign_in(client, make_user().email)
+    response = post_form(
+        client,
+        _url(document, "/preview"),
+        {"text": "## Sous-titre\r\n\r\n**gras** <script>alert(1)</script> [lien](javascript:alert(1))"},
+        token_from=_url(document, "/edit"),
+    )
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "<h3>Sous-titre</h3>" in html and "<strong>gras</strong>" in html
+    assert "<script" not in html and "javascript:" not in html
+    assert stored_rows(document) == 1  # nothing saved
+
+
+def test_the_preview_is_for_editors_and_needs_its_token(app: Flask, client: FlaskClient) -> None:
+    _moderator, _consultation, document = _setup(mode="suggest")
+    sign_in(client, make_user().email)
+    refused = post_form(client, _url(document, "/preview"), {"text": "x"}, token_from=_url(document, "/edit"))
+    assert refused.status_code == 403
+    _moderator, _consultation, open_document = _setup()
+    assert client.post(_url(open_document, "/preview"), data={"text": "x"}).status_code == 400
+
+
+def test_an_oversized_preview_is_refused(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "DRAFTING_MAX_TEXT_BYTES", 200)
+    _moderator, _consultation, document = _setup()
+    sign_in(client, make_user().email)
+    response = post_form(
+        client, _url(document, "/preview"), {"text": "x" * 300}, token_from=_url(document, "/edit")
+    )
+    assert response.status_code == 413
+
+
+def test_the_form_previews_without_saving(app: Flask, client: FlaskClient) -> None:
+    _moderator, _consultation, document = _setup()
+    sign_in(client, make_user().email)
+    base = _base(client.get(_url(document, "/edit")).get_data(as_text=True))
+    response = post_form(client, _url(document), {"text": "Nouveau **texte**", "base": base, "preview": "1"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Nouveau <strong>texte</strong>" in page  # the preview
+    assert ">Nouveau **texte**</textarea>" in page  # the text kept in the form, with its base
+    assert _base(page) == base
+    assert stored_rows(document) == 1 and log_rows.text_at(document.id)[0] == "A B C"
 
 
 def test_the_form_merges_with_edits_made_meanwhile(app: Flask, client: FlaskClient) -> None:
     _moderator, _consultation, document = _setup(text="A B C")
     sign_in(client, make_user().email)
-    base = _base(client.get(_url(document)).get_data(as_text=True))
+    base = _base(client.get(_url(document, "/edit")).get_data(as_text=True))
     updates.receive_update(document, make_user().id, edit(client_doc(document.id), "A B D"), "editor")
     response = post_form(client, _url(document), {"text": "X B C", "base": base})
     assert response.status_code == 302
@@ -146,7 +244,7 @@ def test_an_oversized_text_is_refused_and_kept(
     monkeypatch.setitem(app.config, "DRAFTING_MAX_TEXT_BYTES", 200)
     _moderator, _consultation, document = _setup()
     sign_in(client, make_user().email)
-    base = _base(client.get(_url(document)).get_data(as_text=True))
+    base = _base(client.get(_url(document, "/edit")).get_data(as_text=True))
     long_text = "Très long " * 40
     response = post_form(client, _url(document), {"text": long_text, "base": base})
     assert response.status_code == 413
@@ -216,8 +314,13 @@ def test_an_unknown_co_author_is_refused_with_the_address_kept(app: Flask, clien
     assert "personne@example.org" in html_text(response)
 
 
-def test_the_page_is_in_english_too(app: Flask, client: FlaskClient) -> None:
+def test_the_pages_are_in_english_too(app: Flask, client: FlaskClient) -> None:
     _moderator, _consultation, document = _setup()
     client.set_cookie("lang", "en", domain="civic.test")
     page = html_text(client.get(_url(document)))
-    assert "Digital manifesto" in page and "Who is here" in page
+    assert "Digital manifesto" in page and "Sign in to take part" in page
+    sign_in(client, make_user().email)
+    post_form(client, "/language", {"lang": "en"}, token_from="/")
+    assert "Edit the text" in html_text(client.get(_url(document)))
+    page = html_text(client.get(_url(document, "/edit")))
+    assert "Digital manifesto" in page and "Who is here" in page and "Preview" in page
