@@ -344,6 +344,7 @@ WRITES: dict[str, Scenario] = {
         {"reason": "Hors sujet"},
     ),
     "moderation.restore": lambda w, o: (f"{_c(w)}/moderation/comment/{o.hidden.id}/restore", {}),
+    "moderation.settings": lambda w, o: (f"{_c(w)}/moderation/settings", {"flag_threshold": "5"}),
     "drafting.new": lambda w, o: (
         f"{_c(w)}/documents/new",
         {"title_fr": "Texte", "text": "Début", "mode": "open"},
@@ -473,6 +474,10 @@ EXEMPT: dict[str, Scenario] = {
     "i18n.switch_language": lambda w, o: ("/language", {"lang": "en"}),
     "notifications.mark_read": lambda w, o: ("/notifications/read", {}),
     "notifications.email_setting": lambda w, o: ("/notifications/email", {"email_notifications": "y"}),
+    "notifications.moderation_digest_setting": lambda w, o: (
+        "/notifications/moderation-digest",
+        {"moderation_digest": "y"},
+    ),
     "accounts.leave_organisation": lambda w, o: (
         f"/organisations/{w.own['clean'].organisation.slug}/leave",
         {},

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, RadioField, TextAreaField
+from wtforms import DateTimeLocalField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from civic.deliberation.moderation.services import PUBLIC_REASON_MAX, REASON_TEXT_MAX
+from civic.deliberation.moderation.services import (
+    FLAG_THRESHOLD_MAX,
+    FLAG_THRESHOLD_MIN,
+    PUBLIC_REASON_MAX,
+    REASON_TEXT_MAX,
+)
 
 REASON_LABELS = {
     "spam": _l("Spam or advertising"),
@@ -62,4 +67,28 @@ class SanctionForm(FlaskForm):
         _l("Reason the person will see"),
         validators=[DataRequired(), Length(max=PUBLIC_REASON_MAX)],
         description=_l("At most %(n)d characters.", n=PUBLIC_REASON_MAX),
+    )
+
+
+class ThresholdForm(FlaskForm):
+    flag_threshold = IntegerField(
+        _l("Reports that hide a contribution"),
+        validators=[
+            InputRequired(message=_l("Give a number.")),
+            NumberRange(
+                min=FLAG_THRESHOLD_MIN,
+                max=FLAG_THRESHOLD_MAX,
+                message=_l(
+                    "Give a whole number from %(low)d to %(high)d.",
+                    low=FLAG_THRESHOLD_MIN,
+                    high=FLAG_THRESHOLD_MAX,
+                ),
+            ),
+        ],
+        description=_l(
+            "When this many different people report a comment or proposal, it is hidden until a moderator "
+            "reviews it. From %(low)d to %(high)d.",
+            low=FLAG_THRESHOLD_MIN,
+            high=FLAG_THRESHOLD_MAX,
+        ),
     )

@@ -21,6 +21,9 @@ from civic.timestamps import utcnow
 
 REASON_TEXT_MAX = 1000
 PUBLIC_REASON_MAX = 1000
+# Reports from this many distinct people hide a contribution until review: 1 hides at the first report,
+# beyond 20 a small consultation would never reach it.
+FLAG_THRESHOLD_MIN, FLAG_THRESHOLD_MAX = 1, 20
 
 
 class AlreadyFlagged(Conflict):
@@ -172,9 +175,18 @@ def _moderated_target(user: User | None, consultation: Consultation, kind: str, 
     return target
 
 
+def hideable(user: User | None, consultation: Consultation, kind: str, target_id: int) -> Any:
+    """Return the content a moderator of this consultation may hide where it stands, reported or not."""
+    target = _moderated_target(user, consultation, kind, target_id)
+    # A draft is its author's alone, a deleted comment is gone: neither is shown, nor hidden.
+    if getattr(target, "deleted", False) or not targets.readable(kind, target, user):
+        raise NotFound()
+    return target
+
+
 def hide(user: User | None, consultation: Consultation, kind: str, target_id: int, reason: str) -> None:
     """Hide content with a public reason shown in its place; the flags raised so far are settled."""
-    target = _moderated_target(user, consultation, kind, target_id)
+    target = hideable(user, consultation, kind, target_id)
     reason = reason.strip()
     if not reason:
         raise Invalid(_("Give the public reason shown in place of the content."))
@@ -272,3 +284,23 @@ def lift(user: User | None, sanction_id: int, consultation: Consultation | None 
     record(consultation.id if consultation else None, "lift", "user", entry.user_id, "", user)
     db.session.commit()
     return entry
+
+
+def set_flag_threshold(user: User | None, consultation: Consultation, threshold: int) -> None:
+    """Set how many distinct people's reports hide a contribution of this consultation until review.
+
+    It applies to the next reports: what reports already hid stays hidden, what they did not stays shown.
+    """
+    if not permissions.can_moderate(user, consultation):
+        raise Forbidden()
+    ensure_can_participate(user)
+    if not FLAG_THRESHOLD_MIN <= threshold <= FLAG_THRESHOLD_MAX:
+        raise Invalid(
+            _(
+                "Give a whole number from %(low)d to %(high)d.",
+                low=FLAG_THRESHOLD_MIN,
+                high=FLAG_THRESHOLD_MAX,
+            )
+        )
+    consultation.flag_threshold = threshold
+    db.session.commit()

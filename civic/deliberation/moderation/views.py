@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -15,8 +15,14 @@ from civic import inputs
 from civic.accounts.models import User
 from civic.accounts.participant import current_participant
 from civic.consultations.services import get_consultation
-from civic.deliberation.moderation import permissions, queries, services
-from civic.deliberation.moderation.forms import REASON_LABELS, FlagForm, HideForm, SanctionForm
+from civic.deliberation.moderation import permissions, places, queries, services
+from civic.deliberation.moderation.forms import (
+    REASON_LABELS,
+    FlagForm,
+    HideForm,
+    SanctionForm,
+    ThresholdForm,
+)
 from civic.errors import CivicError, Forbidden, NotFound
 from civic.extensions import db
 from civic.security import safe_next
@@ -83,12 +89,34 @@ def queue(slug: str) -> ResponseReturnValue:
     return _queue_page(slug)
 
 
-@bp.route("/c/<slug>/moderation/<kind>/<int:target_id>/hide", methods=["POST"])
+def _hide_page(slug: str, kind: str, target_id: int, form: HideForm, back: str) -> str:
+    user = current_participant()
+    consultation = get_consultation(slug, user)
+    target = services.hideable(user, consultation, kind, target_id)
+    return render_template(
+        "moderation/hide.html",
+        consultation=consultation,
+        kind=kind,
+        target=target,
+        shown=places.show(kind, target),
+        form=form,
+        back=back or target.moderation_url,
+    )
+
+
+@bp.route("/c/<slug>/moderation/<kind>/<int:target_id>/hide", methods=["GET", "POST"])
 @login_required
 def hide(slug: str, kind: str, target_id: int) -> ResponseReturnValue:
+    """Hide any contribution with a public reason: from the queue, or from where it stands (the page
+    asks for the reason, then goes back there)."""
     user = current_participant()
     consultation = get_consultation(slug, user)
     form = HideForm()
+    from_queue = request.form.get("origin") == "queue"
+    back = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        target = services.hideable(user, consultation, kind, target_id)
+        return _hide_page(slug, kind, target_id, form, back or target.moderation_url)
     status = 422
     if form.validate_on_submit():
         try:
@@ -100,10 +128,12 @@ def hide(slug: str, kind: str, target_id: int) -> ResponseReturnValue:
             status = error.status
         else:
             flash(_("The content is hidden; the public reason is shown in its place."), "success")
-            return redirect(safe_next(request.form.get("next")) or url_for("moderation.queue", slug=slug))
-    elif not permissions.can_moderate(user, consultation):
-        raise Forbidden()
-    return _queue_page(slug, (kind, target_id), form), status
+            return redirect(back or url_for("moderation.queue", slug=slug))
+    else:
+        services.hideable(user, consultation, kind, target_id)  # who may not hide it learns only that
+    if from_queue:
+        return _queue_page(slug, (kind, target_id), form), status
+    return _hide_page(slug, kind, target_id, form, back or ""), status
 
 
 @bp.route("/c/<slug>/moderation/<kind>/<int:target_id>/restore", methods=["POST"])
@@ -114,6 +144,39 @@ def restore(slug: str, kind: str, target_id: int) -> ResponseReturnValue:
     services.restore(user, consultation, kind, target_id, request.form.get("reason", ""))
     flash(_("The content is shown again and its reports are closed."), "success")
     return redirect(safe_next(request.form.get("next")) or url_for("moderation.queue", slug=slug))
+
+
+@bp.route("/c/<slug>/moderation/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str) -> ResponseReturnValue:
+    """The consultation's moderation settings: how many reports hide a contribution until review."""
+    user = current_participant()
+    consultation = get_consultation(slug, user)
+    if not permissions.can_moderate(user, consultation):
+        raise Forbidden()
+    form = ThresholdForm(data={"flag_threshold": consultation.flag_threshold})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.set_flag_threshold(user, consultation, form.flag_threshold.data)
+        except CivicError as error:
+            if isinstance(error, Forbidden | NotFound):
+                raise
+            form.flag_threshold.errors = [*form.flag_threshold.errors, error.message]
+            status = error.status
+        else:
+            flash(
+                ngettext(
+                    "From now on, %(num)d report hides a contribution until a moderator reviews it.",
+                    "From now on, reports from %(num)d different people hide a contribution until a moderator reviews it.",
+                    consultation.flag_threshold,
+                ),
+                "success",
+            )
+            return redirect(url_for("moderation.queue", slug=slug))
+    elif request.method == "POST":
+        status = 422
+    return render_template("moderation/settings.html", consultation=consultation, form=form), status
 
 
 def _zone() -> ZoneInfo:

@@ -21,7 +21,12 @@ from tests.deliberation.factories import discussion_consultation, make_comment, 
 from tests.factories import make_consultation, make_user
 
 ROLES = ["anonymous", "citizen", "author", "moderator", "other-moderator", "admin"]
-ACTIONS = ["flag", "hide", "restore", "lock", "suspend", "ban", "lift", "sanctions", "queue", "log"]
+ACTIONS = [
+    "flag", "hide", "hide-page", "restore", "lock", "suspend", "ban", "lift", "sanctions", "queue", "log",
+    "settings", "overview",
+]  # fmt: skip
+# Pages that only show: nothing to check in the database.
+READS = ("queue", "sanctions", "hide-page", "overview")
 OK = "ok"
 LOGIN = "login"
 DENIED = "denied"
@@ -39,6 +44,9 @@ TABLE = {
         "sanctions": LOGIN,
         "queue": LOGIN,
         "log": OK,
+        "hide-page": LOGIN,
+        "settings": LOGIN,
+        "overview": LOGIN,
     },
     "citizen": {
         "flag": OK,
@@ -51,6 +59,9 @@ TABLE = {
         "sanctions": DENIED,
         "queue": DENIED,
         "log": OK,
+        "hide-page": DENIED,
+        "settings": DENIED,
+        "overview": DENIED,
     },
     "author": {
         "flag": DENIED,
@@ -63,6 +74,9 @@ TABLE = {
         "sanctions": DENIED,
         "queue": DENIED,
         "log": OK,
+        "hide-page": DENIED,
+        "settings": DENIED,
+        "overview": DENIED,
     },
     "moderator": {
         "flag": OK,
@@ -75,6 +89,9 @@ TABLE = {
         "sanctions": DENIED,
         "queue": OK,
         "log": OK,
+        "hide-page": OK,
+        "settings": OK,
+        "overview": OK,
     },
     "other-moderator": {
         "flag": OK,
@@ -87,6 +104,9 @@ TABLE = {
         "sanctions": DENIED,
         "queue": DENIED,
         "log": OK,
+        "hide-page": DENIED,
+        "settings": DENIED,
+        "overview": OK,
     },
     "admin": {
         "flag": OK,
@@ -99,6 +119,9 @@ TABLE = {
         "sanctions": OK,
         "queue": OK,
         "log": OK,
+        "hide-page": OK,
+        "settings": OK,
+        "overview": OK,
     },
 }
 
@@ -172,6 +195,13 @@ def _do(client: FlaskClient, world: World, action: str) -> int:
         return client.get(f"/c/{slug}/moderation/sanctions").status_code
     if action == "queue":
         return client.get(f"/c/{slug}/moderation").status_code
+    if action == "hide-page":  # the form a moderator reaches from the comment itself, reported or not
+        return client.get(f"/c/{slug}/moderation/comment/{world.comment.id}/hide").status_code
+    if action == "settings":
+        path = f"/c/{slug}/moderation/settings"
+        return post_form(client, path, {"flag_threshold": "5"}, token_from=page).status_code
+    if action == "overview":
+        return client.get("/moderation").status_code
     return client.get(page).status_code
 
 
@@ -193,6 +223,8 @@ def _effect(world: World, action: str) -> bool:
         lifted = db.session.get(Sanction, world.sanction.id).lifted  # type: ignore[union-attr]
         logged = db.session.scalar(select(ModerationAction).where(ModerationAction.action == "lift"))
         return lifted and logged is not None and logged.consultation_id == world.consultation.id
+    if action == "settings":
+        return db.session.get(Consultation, world.consultation.id).flag_threshold == 5  # type: ignore[union-attr]
     return True
 
 
@@ -209,10 +241,10 @@ def test_role_action_table(client: FlaskClient, role: str, action: str) -> None:
         assert _effect(world, action)
     elif expected == LOGIN:
         assert status == 302 and action != "log"
-        assert not _effect(world, action) or action in ("queue", "sanctions")
+        assert not _effect(world, action) or action in READS
     else:
         assert status == 403, f"{role} {action}: {status}"
-        if action not in ("queue", "sanctions"):
+        if action not in READS:
             assert not _effect(world, action)
 
 
