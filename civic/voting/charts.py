@@ -85,13 +85,17 @@ def round_bars(rounds: Sequence[dict[str, Any]]) -> list[tuple[int, list[Bar]]]:
     biggest = max((number(v) for r in rounds for _l, v, *_rest in r["rows"] if v is not None), default=0.0)
     charted: list[tuple[int, list[Bar]]] = []
     gone: set[str] = set()  # eliminated in an earlier round: no longer drawn
+    chosen: set[str] = set()  # elected in this round or before: stays marked as elected
     for r in rounds:
         bars: list[Bar] = []
-        for label, value, _transfer, elected, eliminated in r["rows"]:
+        for label, value, _transfer, elected_now, eliminated in r["rows"]:
             if label in gone:
                 continue
             if eliminated:
                 gone.add(label)
+            if elected_now:
+                chosen.add(label)
+            elected = label in chosen
             state = "elected" if elected else "eliminated" if eliminated else ""
             votes = number(value)
             whole = votes == int(votes)
