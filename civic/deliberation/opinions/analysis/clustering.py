@@ -3,8 +3,10 @@
 1. Participants with at least MIN_VOTES votes (or as many as there are statements, when fewer) are
    clustered, and stay clustered in later runs; while fewer than GREEDY people qualify, the most active
    voters are taken in until there are GREEDY.
-2. Their positions are grouped into up to BASE_K base clusters (k-means started from last run's).
-3. The base clusters' centres, weighted by their sizes, are grouped into k = 2 to MAX_GROUPS groups;
+2. Their positions are grouped into up to BASE_K base clusters (k-means started from last run's, or
+   on a first run from the first distinct positions, as Pol.is does).
+3. The base clusters' centres, weighted by their sizes, are grouped into k = 2 to MAX_GROUPS groups
+   (from last run's groups; on a first run, the best of several starts: kmeans.best_of_starts);
    the k with the best silhouette wins. A new best k replaces the one shown only once it has won
    K_PATIENCE runs in a row, so groups do not flicker while votes come in.
 """
@@ -16,14 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from civic.deliberation.opinions.analysis.kmeans import Points, inertia, kmeans, silhouette, spread_centres
+from civic.deliberation.opinions.analysis.kmeans import Points, best_of_starts, kmeans, silhouette
 
 MIN_VOTES = 7
 GREEDY = 15
 BASE_K = 100
 MAX_GROUPS = 5
 K_PATIENCE = 4
-# A clustering started from spread-out centres is preferred only if each group holds this share of people.
+# On a first run, a clustering from another start than the first distinct points is kept only if each
+# group holds this share of people (not a few outliers made a group of their own).
 MIN_GROUP_SHARE = 0.05
 
 
@@ -69,19 +72,10 @@ def group_choices(
     found = {}
     for k in range(2, max_groups(len(centres)) + 1):
         start = (previous or {}).get(k)
-        labels, group_centres = kmeans(centres, k, sizes, start)
         if start is None:
-            # Without a last run, the first distinct points may all sit in one true group (people arrive
-            # in waves): also start from centres spread apart, and keep the tighter of the two.
-            spread_labels, spread = kmeans(centres, k, sizes, spread_centres(centres, k, sizes))
-            smallest = np.bincount(spread_labels, weights=sizes).min() / sizes.sum()
-            tighter = (
-                inertia(centres, spread_labels, spread, sizes)
-                < inertia(centres, labels, group_centres, sizes) - 1e-9
-            )
-            # Not for a few outliers made a group of their own.
-            if tighter and smallest >= MIN_GROUP_SHARE:
-                labels, group_centres = spread_labels, spread
+            labels, group_centres = best_of_starts(centres, k, sizes, MIN_GROUP_SHARE)
+        else:
+            labels, group_centres = kmeans(centres, k, sizes, start)
         if len(group_centres) < 2:
             continue
         found[k] = (labels, group_centres, silhouette(centres, labels))

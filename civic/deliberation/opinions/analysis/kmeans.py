@@ -1,7 +1,8 @@
 """Weighted k-means started from given centres (the last run's) or the first distinct points, and silhouettes.
 
-Starting from the first distinct points rather than random ones makes every run reproducible, and
-starting from the last run's centres keeps groups in place as votes arrive.
+Starting from the last run's centres keeps groups in place as votes arrive. Without a last run, one
+start may end in a poor local optimum: `best_of_starts` also tries k-means++ seedings drawn from a
+fixed seed (so every run is reproducible) and keeps the clustering of lowest inertia.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import numpy.typing as npt
 
 Points = npt.NDArray[np.float64]
 MAX_ITERATIONS = 100
+# A first run (no last centres) keeps the best of this many k-means++ starts, drawn from a fixed seed.
+STARTS = 10
+SEED = 0
 
 
 def starting_centres(points: Points, k: int, previous: Points | None = None) -> Points:
@@ -27,20 +31,6 @@ def starting_centres(points: Points, k: int, previous: Points | None = None) -> 
                 chosen.append(candidate)
                 taken.add(tuple(candidate))
     return np.array(chosen, dtype=np.float64).reshape(-1, points.shape[1] if points.ndim == 2 else 2)
-
-
-def spread_centres(points: Points, k: int, weights: npt.NDArray[np.float64] | None = None) -> Points:
-    """k starting centres far apart: the heaviest point, then each time the point farthest from those chosen."""
-    weights = np.ones(len(points)) if weights is None else weights
-    chosen = [int(np.argmax(weights))]
-    nearest = ((points - points[chosen[0]]) ** 2).sum(axis=1)
-    while len(chosen) < min(k, len(points)):
-        following = int(np.argmax(nearest))
-        if nearest[following] == 0:
-            break
-        chosen.append(following)
-        nearest = np.minimum(nearest, ((points - points[following]) ** 2).sum(axis=1))
-    return np.asarray(points[chosen], dtype=np.float64)
 
 
 def inertia(
@@ -98,6 +88,51 @@ def kmeans(
             break
         labels = assigned
     return labels, centres
+
+
+def plus_plus_centres(
+    points: Points, k: int, weights: npt.NDArray[np.float64], rng: np.random.Generator
+) -> Points:
+    """k-means++ seeding: a first centre drawn by weight, then each next one drawn with a chance proportional
+    to its weight times its squared distance to the nearest centre already chosen."""
+    chosen = [int(rng.choice(len(points), p=weights / weights.sum()))]
+    nearest = ((points - points[chosen[0]]) ** 2).sum(axis=1)
+    while len(chosen) < min(k, len(points)):
+        chance = nearest * weights
+        if chance.sum() <= 0:
+            break  # every point sits on a centre already
+        following = int(rng.choice(len(points), p=chance / chance.sum()))
+        chosen.append(following)
+        nearest = np.minimum(nearest, ((points - points[following]) ** 2).sum(axis=1))
+    return np.asarray(points[chosen], dtype=np.float64)
+
+
+def best_of_starts(
+    points: Points,
+    k: int,
+    weights: npt.NDArray[np.float64] | None = None,
+    smallest_share: float = 0.0,
+    starts: int = STARTS,
+) -> tuple[npt.NDArray[np.int64], Points]:
+    """k-means from the first distinct points and from `starts` k-means++ seedings; the lowest inertia wins.
+
+    The seedings come from a fixed seed (the same result every time). A clustering with a group holding
+    less than `smallest_share` of the weight is passed over unless it is the first-distinct one.
+    """
+    weights = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
+    best = kmeans(points, k, weights)
+    if len(points) <= k:
+        return best
+    lowest = inertia(points, best[0], best[1], weights)
+    rng = np.random.default_rng(SEED)
+    for _ in range(starts):
+        labels, centres = kmeans(points, k, weights, plus_plus_centres(points, k, weights, rng))
+        if np.bincount(labels, weights=weights).min() < smallest_share * weights.sum():
+            continue  # a few outliers made a group of their own
+        spent = inertia(points, labels, centres, weights)
+        if spent < lowest - 1e-9:
+            best, lowest = (labels, centres), spent
+    return best
 
 
 def silhouette(points: Points, labels: npt.NDArray[np.int64]) -> float:

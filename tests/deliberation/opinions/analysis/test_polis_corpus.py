@@ -22,17 +22,18 @@ from tests.deliberation.opinions.analysis.scoring import adjusted_rand_index
 
 CORPUS = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "polis"
 MARGIN = 0.03
-# Measured on 2026-12-07 (docs/performance.md): adjusted Rand index, groups found (Pol.is's count).
+# Measured on 2026-12-07 (docs/performance.md), with a first run's groups from the best of several
+# k-means starts: adjusted Rand index, groups found.
 MEASURED = {
-    "15-per-hour-seattle": (0.384, 2),
+    "15-per-hour-seattle": (1.000, 2),
     "austria-climate.2vkxcncppn.2022-07-07": (0.937, 2),
     "austria-climate.5twd2jsnkf.2022-08-08": (0.977, 2),
     "austria-climate.7z7ejpbmv5.2022-08-08": (0.796, 2),
     "bg2050-volunteers": (1.000, 2),
-    "brexit-consensus": (0.552, 3),
-    "london.youth.policing": (0.178, 4),
-    "scoop-hivemind.affordable-housing": (0.073, 3),
-    "scoop-hivemind.biodiversity": (0.966, 2),
+    "brexit-consensus": (0.266, 5),
+    "london.youth.policing": (0.105, 3),
+    "scoop-hivemind.affordable-housing": (0.114, 4),
+    "scoop-hivemind.biodiversity": (0.931, 2),
     "scoop-hivemind.freshwater": (0.132, 2),
     "scoop-hivemind.ubi": (0.095, 2),
     "ssis.land-bank-farmland.2rumnecbeh.2021-08-01": (0.976, 2),
@@ -65,7 +66,7 @@ def test_every_conversation_keeps_its_measured_agreement_with_polis() -> None:
         assert count == groups, (name, count, groups)
         assert compared > 0
     assert statistics.median(found.values()) >= statistics.median(m for m, _g in MEASURED.values()) - MARGIN
-    assert sum(1 for score in found.values() if score >= 0.9) >= 5
+    assert sum(1 for score in found.values() if score >= 0.9) >= 6
 
 
 def test_the_corpus_is_all_there() -> None:
