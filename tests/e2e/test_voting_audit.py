@@ -68,5 +68,6 @@ def test_the_look_up_works_with_javascript_off(new_context: Any) -> None:
 def test_the_open_poll_shows_its_head_and_length(new_context: Any) -> None:
     page = new_context(lang="en", javascript=False).new_page()
     page.goto("/c/plan-numerique/polls/1")
+    page.locator("summary", has_text="fingerprint").click()  # folded below the ballot (issue 18)
     assert page.locator(".chain-head [data-records]").inner_text().strip().isdigit()
     assert len(page.locator(".chain-head [data-head]").inner_text().strip()) == 64
