@@ -297,7 +297,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             context = mp.get_context("fork")
             workers = [
                 context.Process(
-                    target=worker, args=(w, plan, list(range(w, args.participants, args.clients)), shared)
+                    target=worker,
+                    args=(w, plan, list(range(w, args.participants, args.clients)), shared),
+                    daemon=True,  # a failed run exits instead of waiting for its clients forever
                 )
                 for w in range(args.clients)
             ]
