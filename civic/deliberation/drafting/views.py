@@ -110,6 +110,7 @@ def _show(
         document=document,
         rendered=render_markdown(text),
         role=modes.role_of(user, document),
+        drafting_open=consultations.component_enabled(consultation, "drafting"),
         settings=settings,
         editor_form=editor or EditorForm(formdata=None),
         can_manage=manage,

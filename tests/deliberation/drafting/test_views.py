@@ -324,3 +324,15 @@ def test_the_pages_are_in_english_too(app: Flask, client: FlaskClient) -> None:
     assert "Edit the text" in html_text(client.get(_url(document)))
     page = html_text(client.get(_url(document, "/edit")))
     assert "Digital manifesto" in page and "Who is here" in page and "Preview" in page
+
+
+def test_outside_co_drafting_the_page_says_only_moderators_edit(app: Flask, client: FlaskClient) -> None:
+    moderator = make_user(name="Modératrice")
+    consultation = drafting_consultation(moderators=[moderator], open_now=False)
+    document = make_document(consultation, moderator, "Texte", mode="open")
+    sign_in(client, make_user().email)
+    page = html_text(client.get(_url(document)))
+    assert "La corédaction n’est pas ouverte en ce moment" in page and "Modifier le texte" not in page
+    assert client.get(_url(document, "/edit")).status_code == 403
+    sign_in(client, moderator.email)
+    assert "Modifier le texte" in html_text(client.get(_url(document)))
