@@ -31,7 +31,8 @@ def test_gunicorn_serves_the_pages_and_the_sync_endpoint_with_the_others(
 ) -> None:
     setup = cluster.document(2)
     page = requests.get(f"{gunicorn_server.url}/c/{setup.slug}/documents/{setup.document_id}", timeout=30)
-    assert page.status_code == 200 and "data-sync=" in page.text
+    # The reading page (the sync address is on the editing view, which asks to sign in first).
+    assert page.status_code == 200 and 'id="drafting-rendered"' in page.text
     here = cluster.editor(setup, 0, gunicorn_server)
     there = cluster.editor(setup, 1, cluster.a)  # a process served by python app.py
     edit = here.insert_at_end_of("[0]", " (gunicorn)")
