@@ -34,7 +34,7 @@ translations: $(INSTALLED)
 
 # Re-extract strings after changing templates or code; then translate the new entries in both .po files.
 catalogues: $(INSTALLED)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k lazy_npgettext:1c,2,3 --no-location --sort-output \
 		--ignore-dirs=".venv node_modules .git static instance migrations tests" -o civic/translations/messages.pot .
 	$(BIN)/pybabel update -i civic/translations/messages.pot -d civic/translations --no-fuzzy-matching --ignore-obsolete --width 100
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_babel.speaklater import LazyString
 
 
@@ -53,5 +54,5 @@ PHASE_KINDS: dict[str, tuple[LazyString, tuple[str, ...]]] = {
     "co-drafting": (_l("Co-drafting"), ("drafting", "discussion")),
     "voting": (_l("Voting"), ("voting",)),
     "endorsement": (_l("Endorsement"), ("endorsements",)),
-    "report": (_l("Report"), ()),
+    "report": (lazy_pgettext("phase", "Report"), ()),
 }

@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import get_locale, get_timezone
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, get_timezone, lazy_pgettext
 
 from civic.components import PHASE_KINDS
 from civic.moments import day, when
@@ -24,7 +23,13 @@ def asset(name: str) -> str:
     return url_for("static", filename=f"dist/{name}", v=version)
 
 
-STATUS_LABELS = {"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed"), "archived": _l("Archived")}
+# A consultation's status (French: feminine, "consultation"); a poll's is masculine, so each has a context.
+STATUS_LABELS = {
+    "draft": lazy_pgettext("consultation", "Draft"),
+    "open": lazy_pgettext("consultation", "Open"),
+    "closed": lazy_pgettext("consultation", "Closed"),
+    "archived": lazy_pgettext("consultation", "Archived"),
+}
 
 
 def phase_label(kind: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
@@ -20,10 +21,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from civic.components import PHASE_KINDS, REGISTRY
 
 STATUS_CHOICES = [
-    ("draft", _l("Draft")),
-    ("open", _l("Open")),
-    ("closed", _l("Closed")),
-    ("archived", _l("Archived")),
+    ("draft", lazy_pgettext("consultation", "Draft")),
+    ("open", lazy_pgettext("consultation", "Open")),
+    ("closed", lazy_pgettext("consultation", "Closed")),
+    ("archived", lazy_pgettext("consultation", "Archived")),
 ]
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000

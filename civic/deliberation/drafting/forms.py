@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -17,10 +18,10 @@ MODE_LABELS = {
     Document.FINAL: _l("Final: the text is locked"),
 }
 MODE_NAMES = {
-    Document.OPEN: _l("Open"),
+    Document.OPEN: lazy_pgettext("document mode", "Open"),
     Document.EDITORS: _l("Co-authors"),
     Document.SUGGEST: _l("Suggestions"),
-    Document.FINAL: _l("Final"),
+    Document.FINAL: lazy_pgettext("document mode", "Final"),
 }
 ROLE_NAMES = {"editor": _l("editing"), "suggester": _l("following (suggestions)"), "viewer": _l("reading")}
 

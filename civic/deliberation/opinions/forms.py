@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -73,7 +74,7 @@ class StatementForm(FlaskForm):
 class SettingsForm(FlaskForm):
     status = RadioField(
         _l("The map"),
-        choices=[SelectChoice("open", _l("Open to votes")), SelectChoice("closed", _l("Closed"))],
+        choices=[SelectChoice("open", _l("Open to votes")), SelectChoice("closed", lazy_pgettext("opinion map", "Closed"))],
         validate_choice=False,
     )
     allow_statements = BooleanField(_l("Participants may add statements"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -37,8 +38,8 @@ class AnswerForm(FlaskForm):
         _l("Decision"),
         choices=[
             SelectChoice("evaluating", _l("Being evaluated")),
-            SelectChoice("accepted", _l("Accepted")),
-            SelectChoice("rejected", _l("Rejected")),
+            SelectChoice("accepted", lazy_pgettext("proposal", "Accepted")),
+            SelectChoice("rejected", lazy_pgettext("proposal", "Rejected")),
             SelectChoice("merged", _l("Merged into another proposal")),
         ],
     )

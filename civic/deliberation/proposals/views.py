@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -29,11 +30,11 @@ from civic.i18n import localized
 bp = Blueprint("proposals", __name__, url_prefix="/c/<slug>")
 
 STATE_LABELS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
+    "draft": lazy_pgettext("proposal", "Draft"),
+    "published": lazy_pgettext("proposal", "Published"),
     "evaluating": _l("Being evaluated"),
-    "accepted": _l("Accepted"),
-    "rejected": _l("Rejected"),
+    "accepted": lazy_pgettext("proposal", "Accepted"),
+    "rejected": lazy_pgettext("proposal", "Rejected"),
     "merged": _l("Merged"),
     "withdrawn": _l("Withdrawn"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -11,10 +12,10 @@ from wtforms.validators import DataRequired
 from civic.deliberation.drafting.amendments.models import Amendment, AmendmentVote
 
 AMENDMENT_STATUS_NAMES = {
-    Amendment.OPEN: _l("Open"),
-    Amendment.ACCEPTED: _l("Accepted"),
-    Amendment.REJECTED: _l("Rejected"),
-    Amendment.OUTDATED: _l("Outdated"),
+    Amendment.OPEN: lazy_pgettext("amendment", "Open"),
+    Amendment.ACCEPTED: lazy_pgettext("amendment", "Accepted"),
+    Amendment.REJECTED: lazy_pgettext("amendment", "Rejected"),
+    Amendment.OUTDATED: lazy_pgettext("amendment", "Outdated"),
 }
 CONSENT_NAMES = {
     "agree": _l("I agree"),

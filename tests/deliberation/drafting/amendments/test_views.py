@@ -193,7 +193,7 @@ def test_a_support_is_withdrawn_and_counted_once(app: Flask, client: FlaskClient
     page = _url(world.document, "/1")
     assert post_form(client, page + "/support", {}, token_from=page).status_code == 302
     assert post_form(client, page + "/support", {}, token_from=page).status_code == 409
-    assert "1 personne soutient" in html_text(client.get(page))
+    assert "1 personne appuie" in html_text(client.get(page))  # issue 18: supports are appuis site-wide
     assert post_form(client, page + "/unsupport", {}, token_from=page).status_code == 302
     assert post_form(client, page + "/unsupport", {}, token_from=page).status_code == 409
     assert _count(AmendmentSupport) == 0
