@@ -69,6 +69,8 @@ def test_the_consultation_page_starts_with_what_is_open_now(
     section = _text(page[page.index(heading) : page.index(about)])
     for item in items:
         assert item in section
+    # Only the poll has a deadline of its own; the rest closes with the phase, given once by the step line.
+    assert section.count(items[-1].split(" ", 1)[1]) == 1
     assert page.index(heading) < page.index(about) < page.index('class="timeline"')
 
 
