@@ -217,3 +217,21 @@ def test_a_hostile_next_is_dropped_on_sign_up_and_not_passed_on(
     link = re.search(r"http://civic\.test(/register/confirm/\S+)", body)
     assert link
     assert client.get(link.group(1)).headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"), [("en", "Sign in to propose"), ("fr", "Connectez-vous pour proposer")]
+)
+def test_the_proposals_page_asks_someone_signed_out_to_sign_in_to_propose(
+    client: FlaskClient, lang: str, label: str
+) -> None:
+    _consultation()
+    _lang(client, lang)
+    page = html_text(client.get("/c/plan/proposals"))
+    assert f'<a class="button primary" href="/sign-in?next=/c/plan/proposals">{label}</a>' in page
+
+
+def test_the_proposals_page_does_not_ask_to_sign_in_when_proposals_are_closed(client: FlaskClient) -> None:
+    make_consultation(slug="plan", phases=[("voting", -1, 10)])
+    _lang(client, "en")
+    assert "Sign in to propose" not in html_text(client.get("/c/plan/proposals"))

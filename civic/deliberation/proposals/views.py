@@ -138,6 +138,8 @@ def index(slug: str) -> ResponseReturnValue:
         page=page,
         supported=services.supported_by(user, [p.id for p in page.proposals]),
         can_create=permissions.can_create_proposal(user, consultation),
+        # Signed out while proposals are open: "Sign in to propose" where the button would be.
+        sign_in_to_propose=user is None and consultations.component_enabled(consultation, "proposals"),
         can_manage_themes=permissions.can_manage_themes(user, consultation),
         state_labels=STATE_LABELS,
         args={k: v for k, v in request.args.items() if k != "page"},
