@@ -146,12 +146,17 @@ def test_a_citizen_endorses_then_revokes_without_javascript(new_context: Any) ->
 
 def test_a_new_endorsement_appears_live_and_is_announced(new_context: Any) -> None:
     watcher = new_context(lang="en").new_page()
+    # The page's one Socket.IO connection (a WebSocket): wait until it has asked to join the position's room.
+    sent: list[str] = []
+    watcher.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(str(payload))))
     watcher.goto(COALITION)
+    for _ in range(100):
+        if any(frame.startswith('42/coalitions,["join"') for frame in sent):
+            break
+        watcher.wait_for_timeout(100)
+    assert any(frame.startswith('42/coalitions,["join"') for frame in sent), sent
     cell = watcher.locator("[data-count='citizens-oppose']")
     before = int(cell.inner_text())
-    watcher.wait_for_function(
-        "() => window.performance.getEntriesByType('resource').some(r => r.name.includes('socket.io'))"
-    )
     endorser = new_context(lang="en", javascript=False).new_page()
     sign_in(endorser, "electeur-06@example.org")
     endorser.goto(f"{position_path(endorser)}/endorse")

@@ -131,3 +131,45 @@ def test_a_page_opens_one_socketio_connection_for_all_its_features(new_context: 
             assert any(frame.startswith(f"40{namespace},") for frame in connected), (
                 f"{path}: {namespace} was not connected on the page's socket; frames: {connected[:10]}"
             )
+
+
+# Plain pages a visitor reads (no editor, no live console): each under this many bytes transferred, with
+# everything it loads (HTML, CSS, scripts and their chunks, images), headers included, on a first visit.
+PLAIN_PAGES = {
+    "home": "/",
+    "consultation": "/c/plan-numerique",
+    "proposals": "/c/plan-numerique/proposals",
+    "proposal": "/c/plan-numerique/proposals/1",
+    "poll": "/c/plan-numerique/polls/1",
+    "results": "/c/plan-numerique/polls/2/results",
+}
+PLAIN_PAGE_BUDGET = 60 * 1024
+
+
+def transferred(page: Any, path: str) -> dict[str, int]:
+    """Bytes each response of a first visit to `path` took on the wire (body as sent, and headers)."""
+    responses: list[Any] = []
+    page.on("response", lambda response: responses.append(response))
+    visit(page, path)
+    page.wait_for_load_state("networkidle")
+    sizes = {}
+    for response in responses:
+        size = response.request.sizes()
+        sizes[response.url] = size["responseBodySize"] + size["responseHeadersSize"]
+    return sizes
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_plain_pages_weigh_less_than_60_kb(new_context: Any, lang: str) -> None:
+    report, over = [], {}
+    for name, path in PLAIN_PAGES.items():
+        sizes = transferred(new_context(lang=lang).new_page(), path)  # a fresh context: nothing cached
+        assert any("/static/dist/site.css" in url for url in sizes), f"{path}: the stylesheet was not loaded"
+        total = sum(sizes.values())
+        report.append(f"{name:<10} {total / 1024:6.1f} KB in {len(sizes)} responses  {path}")
+        if total >= PLAIN_PAGE_BUDGET:
+            over[name] = "\n".join(f"  {size:>7} B  {url}" for url, size in sizes.items())
+    print(f"\nPlain pages transferred ({lang}, budget {PLAIN_PAGE_BUDGET // 1024} KB):\n" + "\n".join(report))
+    assert not over, f"over the {PLAIN_PAGE_BUDGET} B budget ({lang}):\n" + "\n".join(
+        f"{name}:\n{detail}" for name, detail in over.items()
+    )
