@@ -235,3 +235,20 @@ def test_the_proposals_page_does_not_ask_to_sign_in_when_proposals_are_closed(cl
     make_consultation(slug="plan", phases=[("voting", -1, 10)])
     _lang(client, "en")
     assert "Sign in to propose" not in html_text(client.get("/c/plan/proposals"))
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        ("closed", "This consultation no longer takes contributions"),
+        ("draft", "This consultation is not open: it takes no contributions."),
+    ],
+)
+def test_a_consultation_not_open_says_why_nothing_is_open(
+    client: FlaskClient, status: str, said: str
+) -> None:
+    moderator = make_user(locale="en")
+    make_consultation(slug="plan", status=status, moderators=[moderator])
+    sign_in(client, moderator.email)
+    page = html_text(client.get("/c/plan"))
+    assert said in page and "Write a proposal" not in page
