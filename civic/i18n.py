@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, current_app, g, has_request_context, redirec
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from civic.extensions import babel
 from civic.security import safe_next
@@ -44,6 +45,22 @@ def _pick(obj: Any, field: str) -> tuple[str, str]:
     return locale, ""
 
 
+def written_language(chosen: str | None = None) -> str:
+    """The language of a text being written: the one chosen if known, else the page's (the UI language)."""
+    languages: tuple[str, ...] = current_app.config["LANGUAGES"]
+    if chosen in languages:
+        return str(chosen)
+    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return locale if locale in languages else languages[0]
+
+
+def lang_if_other(language: str | None) -> Markup:
+    """` lang="en"` for an element holding text in another language than the page's, else nothing."""
+    if not language or language == str(get_locale() or "fr"):
+        return Markup("")
+    return Markup(' lang="{}"').format(language)
+
+
 def localized(obj: Any, field: str) -> str:
     """Return obj.<field>_<locale>, falling back to the other language when it is empty."""
     return _pick(obj, field)[1]
@@ -73,5 +90,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        localized=localized, localized_lang=localized_lang, LANGUAGE_NAMES=LANGUAGE_NAMES
+        localized=localized,
+        localized_lang=localized_lang,
+        lang_if_other=lang_if_other,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
     )

@@ -65,6 +65,8 @@ class Comment(db.Model):  # type: ignore[name-defined]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # The language the author wrote in (the page's when writing): a lang attribute on other-language pages.
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
     stance: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set by an edit after the grace period: the page shows "edited" and the earlier text is kept.

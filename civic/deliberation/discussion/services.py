@@ -25,6 +25,7 @@ from civic.deliberation.discussion.models import (
 from civic.deliberation.moderation import services as moderation
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
+from civic.i18n import written_language
 from civic.notifications import services as notifications
 from civic.notifications.models import Notification
 from civic.text import is_blank, render_markdown
@@ -190,8 +191,12 @@ def post_comment(
     stance: str | None = None,
     parent_id: int | None = None,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> Comment:
-    """Post a comment, or a reply to `parent_id` in the same thread; tell the people concerned."""
+    """Post a comment, or a reply to `parent_id` in the same thread; tell the people concerned.
+
+    `language` is the one the author wrote in; by default the page's, as they read it while writing.
+    """
     now = now or utcnow()
     consultation = consultation_of(thread, user)
     author = _ensure_can_write(user, consultation, thread, now)
@@ -211,6 +216,7 @@ def post_comment(
         author_id=author.id,
         body=body,
         body_html=str(render_markdown(body)),
+        language=written_language(language),
         stance=stance,
         created_at=now,
     )

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from civic.deliberation.proposals.services import ANSWER_MAX, BODY_MAX, TITLE_MAX
+from civic.i18n import LANGUAGE_NAMES, written_language
 from civic.inputs import MAX_ID, optional_id
 
 
@@ -28,6 +29,12 @@ class ProposalForm(FlaskForm):
     )
     theme = SelectField(_l("Theme"), coerce=optional_id, validate_choice=False)
     organisation = SelectField(_l("On behalf of"), coerce=optional_id, validate_choice=False)
+    # Screen readers pronounce the text in this language for readers of the other one.
+    language = SelectField(
+        _l("Language of your text"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        default=written_language,  # the page's: the language the author is reading while writing
+    )
     preview = SubmitField(_l("Preview"))
     save_draft = SubmitField(_l("Save as a private draft"))
     publish = SubmitField(_l("Publish"))

@@ -59,6 +59,8 @@ class Proposal(db.Model):  # type: ignore[name-defined]
     title: Mapped[str] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # The language the author wrote in (the page's when writing): a lang attribute on other-language pages.
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
     state: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))
     answer: Mapped[str] = mapped_column(Text, default="")

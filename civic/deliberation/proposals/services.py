@@ -14,6 +14,7 @@ from civic.deliberation.proposals import permissions, search
 from civic.deliberation.proposals.models import Proposal, ProposalEvent, ProposalVersion, Support, Theme
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.extensions import db
+from civic.i18n import written_language
 from civic.text import is_blank, render_markdown
 from civic.timestamps import utcnow
 
@@ -83,8 +84,12 @@ def create_proposal(
     theme_id: int | None = None,
     organisation_id: int | None = None,
     publish: bool = False,
+    language: str | None = None,
 ) -> Proposal:
-    """Create a draft (private to its author) or publish at once."""
+    """Create a draft (private to its author) or publish at once.
+
+    `language` is the one the author wrote in; by default the page's, as they read it while writing.
+    """
     if user is None or not permissions.can_create_proposal(user, consultation):
         raise Forbidden(_("Proposals cannot be put forward in this phase."))
     ensure_can_participate(user)
@@ -95,6 +100,7 @@ def create_proposal(
         title=title,
         body=body,
         body_html=str(render_markdown(body)),
+        language=written_language(language),
         theme=_theme(consultation, theme_id),
         organisation=_organisation(user, organisation_id),
         state=Proposal.DRAFT,
@@ -139,6 +145,7 @@ def update_proposal(
     body: str,
     theme_id: int | None = None,
     organisation_id: int | None = None,
+    language: str | None = None,
 ) -> None:
     """Edit a proposal: freely until its first support or comment, then keeping the previous text."""
     if user is None or not permissions.can_edit_proposal(user, proposal):
@@ -163,6 +170,8 @@ def update_proposal(
         _record(proposal, user, "edited")
     proposal.title, proposal.body, proposal.body_html = title, body, str(render_markdown(body))
     proposal.theme, proposal.organisation = theme, organisation
+    if language is not None:
+        proposal.language = written_language(language)
     proposal.updated_at = utcnow()
     search.index(proposal)
     db.session.commit()

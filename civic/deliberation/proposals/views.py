@@ -166,6 +166,7 @@ def new(slug: str) -> ResponseReturnValue:
             form.theme.data,
             form.organisation.data,
             publish=bool(form.publish.data),
+            language=form.language.data,
         )
         if form.publish.data:
             return proposal, _("Your proposal is published.")
@@ -218,7 +219,13 @@ def edit(slug: str, proposal_id: int) -> ResponseReturnValue:
 
     def save() -> tuple[Proposal, str]:
         services.update_proposal(
-            user, proposal, form.title.data, form.body.data, form.theme.data, form.organisation.data
+            user,
+            proposal,
+            form.title.data,
+            form.body.data,
+            form.theme.data,
+            form.organisation.data,
+            language=form.language.data,
         )
         if form.publish.data and proposal.state == Proposal.DRAFT:
             services.publish_proposal(user, proposal)
