@@ -315,6 +315,10 @@ if (root && (root.dataset.view === "participant" || root.dataset.view === "proje
       }
       (form.closest("section") || root).querySelector("[data-form-error]")?.remove();
       if (answer.own) own = answer.own;
+      // An answer's acknowledgement carries no `own` (a thousand come in seconds): the page marks the poll.
+      if (form.dataset.action === "answer" && state.poll && !own.answered.includes(state.poll.id)) {
+        own = { ...own, answered: [...own.answered, state.poll.id] };
+      }
       if (form.dataset.action === "ask") form.reset();
       render();
       say(answer.message);
