@@ -75,7 +75,8 @@ def _condition_choices(form: EndorseForm, position: Position, existing: Endorsem
             label = _("If amendment no. %(n)d is accepted", n=amendment.number)
             choices.append(
                 SelectChoice(
-                    str(amendment.id), f"{label} — « {passage[:60]}{'…' if len(passage) > 60 else ''} »"
+                    str(amendment.id),
+                    f"{label} — " + _("“%(text)s”", text=passage[:60] + ("…" if len(passage) > 60 else "")),
                 )
             )
     form.condition.choices = choices

@@ -184,7 +184,7 @@ def send_email(notice: Notification) -> None:
             part
             for part in (
                 subject,
-                f"« {notice.title} »" if notice.title else "",
+                _("“%(text)s”", text=notice.title) if notice.title else "",
                 target,
                 _("You receive this e-mail because you asked for it. Stop it on your account page."),
             )

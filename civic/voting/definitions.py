@@ -125,7 +125,7 @@ def _check_definition(
         twice = next(name for name in names if names.count(name) > 1)
         if any(proposal_id is not None and (f or e) == twice for f, e, proposal_id in specs):
             errors["proposal_ids"] = _(
-                "Two options would have the same name, « %(name)s »: change the written option or "
+                "Two options would have the same name, “%(name)s”: change the written option or "
                 "choose only one proposal with this title.",
                 name=twice,
             )

@@ -19,6 +19,7 @@ from civic.accounts.services import list_organisations
 from civic.consultations.models import Consultation
 from civic.consultations.services import get_consultation
 from civic.errors import CivicError, Conflict, Forbidden
+from civic.i18n import localized, localized_lang
 from civic.timestamps import utcnow
 from civic.voting import (
     ballots,
@@ -300,6 +301,8 @@ def results(slug: str, poll_id: int) -> ResponseReturnValue:
         else None,
         amount=wording.amount,
         signed=wording.signed,
+        # An option written in one language only is shown in it on the other's page: lang says so.
+        label_lang={localized(o, "label"): localized_lang(o, "label") for o in poll.options},
         method_label=METHOD_LABELS.get(poll.method, poll.method),
     )
 

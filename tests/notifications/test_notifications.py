@@ -101,3 +101,14 @@ def test_notifications_of_a_consultation_taken_back_to_draft_are_not_listed(clie
     db.session.commit()
     sign_in(client, author.email)
     assert "Réponse confidentielle" not in html_text(client.get("/notifications"))
+
+
+def test_an_english_email_quotes_with_english_marks_and_a_french_one_with_guillemets(app: Flask) -> None:
+    for locale, quoted in (("en", "“Hello”"), ("fr", "« Hello »")):
+        user = make_user(locale=locale)
+        user.email_notifications = True
+        db.session.commit()
+        services.notify(user.id, "reply", None, "/discussion/comments/1", "Jean", "Hello")
+        mail = app.extensions["civic_outbox"][-1]
+        body = mail.get_content() if hasattr(mail, "get_content") else str(mail)
+        assert quoted in body, body

@@ -105,7 +105,8 @@ def _other_consultation_proposal() -> Proposal:
         ("draft", "Proposal no. {id} is not published"),
         ("hidden", "Proposal no. {id} is hidden by the moderators"),
         ("duplicate", "Each proposal can be chosen only once."),
-        ("same-title", "Two options would have the same name, « Du Wi-Fi dans les bibliothèques »"),
+        # English messages quote with English marks (issue 18: they had French guillemets)
+        ("same-title", "Two options would have the same name, “Du Wi-Fi dans les bibliothèques”"),
     ],
 )
 def test_proposals_that_cannot_be_options_are_refused_and_nothing_is_written(

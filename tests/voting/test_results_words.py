@@ -126,3 +126,18 @@ def test_open_polls_results_page_says_when_results_come_and_links_to_the_ballot(
         body = page.get_data(as_text=True)
         assert page.status_code == 200 and words in body and "Conflict" not in body
         assert f'href="/c/{consultation.slug}/polls/{poll.id}"' in body
+
+
+def test_an_option_written_in_french_only_is_marked_french_on_the_english_results(client: FlaskClient) -> None:
+    moderator = make_user(locale="en")
+    consultation = make_consultation(moderators=[moderator])
+    poll = make_poll(consultation, method="irv")
+    poll.options[0].label_en = ""  # written in French only
+    for choice in ([0, 1], [0, 2], [1, 0]):
+        cast(make_user(), poll, consultation, choice)
+    closing.close_poll(moderator, consultation, poll)
+    page = html_text(
+        client.get(f"/c/{consultation.slug}/polls/{poll.id}/results", headers={"Accept-Language": "en"})
+    )
+    assert '<span class="bar-label" lang="fr">Accès Internet</span>' in page
+    assert '<span class="bar-label">Option 2</span>' in page

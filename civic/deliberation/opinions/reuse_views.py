@@ -27,7 +27,7 @@ def _provenance(opinion_map: OpinionMap, statement: Statement) -> str:
     total = statement.vote_total
     share = round(100 * statement.agree_count / total) if total else 0
     return _(
-        "From the opinion map « %(question)s »: %(share)d%% of the %(total)d people who voted on this "
+        "From the opinion map “%(question)s”: %(share)d%% of the %(total)d people who voted on this "
         "statement agree with it.",
         question=localized(opinion_map, "question"),
         share=share,
