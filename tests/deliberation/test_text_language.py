@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -71,3 +72,16 @@ def test_a_comment_keeps_the_language_of_the_page_it_was_written_on(client: Flas
     assert '<div class="prose">' in html_text(client.get(page))  # same language: no attribute
     sign_in(client, make_user(locale="fr").email)
     assert '<div class="prose" lang="en"><p>Good idea</p>' in html_text(client.get(page))
+
+
+def test_the_demos_english_speaker_writes_in_english(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["civic", "demo"])
+    assert result.exit_code == 0, result.output
+    english = db.session.scalar(
+        select(Proposal).where(Proposal.title == "Plain-language government websites")
+    )
+    french = db.session.scalar(select(Proposal).where(Proposal.title.startswith("Du Wi-Fi gratuit")))
+    assert english is not None and english.language == "en"
+    assert french is not None and french.language == "fr"
+    languages = {c.body[:10]: c.language for c in db.session.scalars(select(Comment))}
+    assert languages["Yes — and "] == "en" and languages["Tout à fai"] == "fr"

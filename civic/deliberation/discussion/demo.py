@@ -92,6 +92,7 @@ def _post(
         stance,
         parent.id if parent else None,
         now=utcnow() - timedelta(minutes=minutes_ago),
+        language=users[email].locale,  # the demo's people write in their own language
     )
     count = 1
     for offset, reply in enumerate(replies):

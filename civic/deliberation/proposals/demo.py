@@ -86,6 +86,7 @@ def load(consultation: Consultation, users: dict[str, User]) -> list[Proposal]:
             title=title,
             body=body,
             body_html=str(render_markdown(body)),
+            language=author.locale,  # the demo's people write in their own language
             state=state,
             answer=answer,
             answer_html=str(render_markdown(answer)) if answer else "",
