@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import User
 from civic.coalitions import permissions as coalition_permissions
@@ -79,22 +80,68 @@ class Opening:
     subject: Any = None
 
 
+@dataclass(slots=True)
+class Contents:
+    """What a consultation holds that may take input, loaded for many consultations in one query per kind."""
+
+    proposals: int = 0  # published, shown and still open to supports
+    thread: Thread | None = None  # the consultation's own discussion, once someone opened it
+    documents: list[Document] = field(default_factory=list)
+    polls: list[Poll] = field(default_factory=list)
+    positions: list[Position] = field(default_factory=list)
+    maps: list[OpinionMap] = field(default_factory=list)
+    sessions: list[LiveSession] = field(default_factory=list)  # running ones
+
+
+def load_contents(ids: list[int]) -> dict[int, Contents]:
+    """Load what these consultations hold: seven queries whatever their number (the home page lists many)."""
+    contents = {cid: Contents() for cid in ids}
+    if not ids:
+        return contents
+    counts = db.session.execute(
+        select(Proposal.consultation_id, func.count(Proposal.id))
+        .where(
+            Proposal.consultation_id.in_(ids),
+            Proposal.state.in_(Proposal.OPEN_STATES),
+            Proposal.hidden.is_(False),
+        )
+        .group_by(Proposal.consultation_id)
+    )
+    for cid, count in counts:
+        contents[cid].proposals = count
+    threads = select(Thread).where(Thread.kind == "consultation", Thread.target_id.in_(ids))
+    for thread in db.session.scalars(threads):
+        contents[thread.target_id].thread = thread
+    documents = select(Document).options(selectinload(Document.editors)).order_by(Document.id)
+    for document in db.session.scalars(documents.where(Document.consultation_id.in_(ids))):
+        contents[document.consultation_id].documents.append(document)
+    for poll in db.session.scalars(
+        select(Poll).where(Poll.consultation_id.in_(ids)).order_by(Poll.closes_at)
+    ):
+        contents[poll.consultation_id].polls.append(poll)
+    positions = select(Position).where(Position.consultation_id.in_(ids)).order_by(Position.closes_at)
+    for position in db.session.scalars(positions):
+        contents[position.consultation_id].positions.append(position)
+    maps = select(OpinionMap).where(OpinionMap.consultation_id.in_(ids)).order_by(OpinionMap.id)
+    for opinion_map in db.session.scalars(maps):
+        contents[opinion_map.consultation_id].maps.append(opinion_map)
+    running = select(LiveSession).where(
+        LiveSession.consultation_id.in_(ids), LiveSession.state == LiveSession.RUNNING
+    )
+    for session in db.session.scalars(running.order_by(LiveSession.id)):
+        contents[session.consultation_id].sessions.append(session)
+    return contents
+
+
 def _phase_end(consultation: Consultation, now: datetime) -> datetime | None:
     phase = current_phase(consultation, now)
     return phase.ends_at if phase is not None else None
 
 
-def _proposals(consultation: Consultation, user: User | None, now: datetime) -> list[Opening]:
+def _proposals(consultation: Consultation, held: Contents, user: User | None, now: datetime) -> list[Opening]:
     if not proposal_permissions.can_create_proposal(user or _anyone(), consultation, now):
         return []
     slug, ends = consultation.slug, _phase_end(consultation, now)
-    count = db.session.scalar(
-        select(func.count(Proposal.id)).where(
-            Proposal.consultation_id == consultation.id,
-            Proposal.state.in_(Proposal.OPEN_STATES),
-            Proposal.hidden.is_(False),
-        )
-    )
     openings = [
         Opening(
             "proposals",
@@ -107,22 +154,28 @@ def _proposals(consultation: Consultation, user: User | None, now: datetime) -> 
             ends,
         )
     ]
-    if count:
+    if held.proposals:
         openings.append(
             Opening(
-                "proposals", "read_proposals", "proposals.index", {"slug": slug}, True, False, count, ends
+                "proposals",
+                "read_proposals",
+                "proposals.index",
+                {"slug": slug},
+                True,
+                False,
+                held.proposals,
+                ends,
             )
         )
     return openings
 
 
-def _discussion(consultation: Consultation, user: User | None, now: datetime) -> list[Opening]:
-    thread = db.session.scalar(
-        select(Thread).where(Thread.kind == "consultation", Thread.target_id == consultation.id)
-    )
+def _discussion(
+    consultation: Consultation, held: Contents, user: User | None, now: datetime
+) -> list[Opening]:
+    thread = held.thread
     probe = thread or Thread(kind="consultation", target_id=consultation.id, locked=False)
-    who = user or _anyone()
-    if not discussion_permissions.can_comment(who, consultation, probe, now):
+    if not discussion_permissions.can_comment(user or _anyone(), consultation, probe, now):
         return []
     return [
         Opening(
@@ -138,12 +191,9 @@ def _discussion(consultation: Consultation, user: User | None, now: datetime) ->
     ]
 
 
-def _drafting(consultation: Consultation, user: User | None, now: datetime) -> list[Opening]:
-    documents = db.session.scalars(
-        select(Document).where(Document.consultation_id == consultation.id).order_by(Document.id)
-    ).all()
+def _drafting(consultation: Consultation, held: Contents, user: User | None, now: datetime) -> list[Opening]:
     openings = []
-    for document in documents:
+    for document in held.documents:
         role = drafting_permissions.role_for(user or _anyone(), document, now)
         if role == drafting_permissions.VIEWER:
             continue
@@ -163,12 +213,9 @@ def _drafting(consultation: Consultation, user: User | None, now: datetime) -> l
     return openings
 
 
-def _voting(consultation: Consultation, user: User | None, now: datetime) -> list[Opening]:
-    polls = db.session.scalars(
-        select(Poll).where(Poll.consultation_id == consultation.id).order_by(Poll.closes_at, Poll.id)
-    ).all()
+def _voting(consultation: Consultation, held: Contents, user: User | None, now: datetime) -> list[Opening]:
     openings = []
-    for poll in polls:
+    for poll in held.polls:
         # Open to ballots at all (someone eligible could cast one now); then whether this person can.
         if consultation.status != "open" or voting_permissions.poll_state(poll, now) != "open":
             continue
@@ -190,10 +237,9 @@ def _voting(consultation: Consultation, user: User | None, now: datetime) -> lis
     return openings
 
 
-def _endorsements(consultation: Consultation, user: User | None, now: datetime) -> list[Opening]:
-    positions = db.session.scalars(
-        select(Position).where(Position.consultation_id == consultation.id).order_by(Position.closes_at)
-    ).all()
+def _endorsements(
+    consultation: Consultation, held: Contents, user: User | None, now: datetime
+) -> list[Opening]:
     return [
         Opening(
             "endorsements",
@@ -206,15 +252,12 @@ def _endorsements(consultation: Consultation, user: User | None, now: datetime) 
             position.closes_at,
             position,
         )
-        for position in positions
+        for position in held.positions
         if coalition_permissions.can_endorse_as_citizen(user or _anyone(), position, consultation, now)
     ]
 
 
-def _opinions(consultation: Consultation, user: User | None, now: datetime) -> list[Opening]:
-    maps = db.session.scalars(
-        select(OpinionMap).where(OpinionMap.consultation_id == consultation.id).order_by(OpinionMap.id)
-    ).all()
+def _opinions(consultation: Consultation, held: Contents, user: User | None, now: datetime) -> list[Opening]:
     return [
         Opening(
             "opinions",
@@ -227,17 +270,12 @@ def _opinions(consultation: Consultation, user: User | None, now: datetime) -> l
             _phase_end(consultation, now),
             opinion_map,
         )
-        for opinion_map in maps
+        for opinion_map in held.maps
         if opinion_permissions.can_vote(user or _anyone(), opinion_map, now)
     ]
 
 
-def _live(consultation: Consultation, user: User | None, now: datetime) -> list[Opening]:
-    sessions = db.session.scalars(
-        select(LiveSession).where(
-            LiveSession.consultation_id == consultation.id, LiveSession.state == LiveSession.RUNNING
-        )
-    ).all()
+def _live(consultation: Consultation, held: Contents, user: User | None, now: datetime) -> list[Opening]:
     return [
         Opening(
             "live",
@@ -248,7 +286,7 @@ def _live(consultation: Consultation, user: User | None, now: datetime) -> list[
             user is None,
             subject=session,
         )
-        for session in sessions
+        for session in held.sessions
         if live_permissions.can_take_part(user or _anyone(), session, consultation)
     ]
 
@@ -269,15 +307,27 @@ _COMPUTATIONS = {
 }
 
 
-def open_actions(consultation: Consultation, user: User | None, now: datetime | None = None) -> list[Opening]:
+def open_actions(
+    consultation: Consultation, user: User | None, now: datetime | None = None, held: Contents | None = None
+) -> list[Opening]:
     """Return what accepts input now in this consultation, for this person, in registry order."""
     now = now or utcnow()
+    held = held or load_contents([consultation.id])[consultation.id]
     openings: list[Opening] = []
     for name in REGISTRY:
         compute = _COMPUTATIONS.get(name)
         if compute is not None and REGISTRY[name].endpoint is not None:
-            openings.extend(compute(consultation, user, now))
+            openings.extend(compute(consultation, held, user, now))
     return openings
+
+
+def open_actions_of(
+    consultations: list[Consultation], user: User | None, now: datetime | None = None
+) -> dict[int, list[Opening]]:
+    """Return open_actions for each consultation (by id), loading their contents once for all."""
+    now = now or utcnow()
+    held = load_contents([c.id for c in consultations if c.status == "open"])
+    return {c.id: open_actions(c, user, now, held[c.id]) if c.id in held else [] for c in consultations}
 
 
 def existing_components(consultation: Consultation) -> list[str]:

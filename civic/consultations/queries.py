@@ -11,8 +11,13 @@ from civic.extensions import db
 
 
 def visible_query(user: User | None) -> Select[tuple[Consultation]]:
-    """Select the consultations this user may see (phases loaded in the same trip), unordered."""
-    query = select(Consultation).options(selectinload(Consultation.phases))
+    """Select the consultations this user may see (phases and moderators loaded with them), unordered.
+
+    Moderators: what someone may do in a consultation depends on whether they run it (the home page asks).
+    """
+    query = select(Consultation).options(
+        selectinload(Consultation.phases), selectinload(Consultation.moderators)
+    )
     if user is None:
         return query.where(Consultation.status != "draft", Consultation.visibility == "public")
     if not user.is_admin:

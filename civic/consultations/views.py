@@ -47,13 +47,13 @@ def _description(form: ConsultationForm) -> dict[str, str]:
 def index() -> ResponseReturnValue:
     user = current_participant()
     now = datetime.now(UTC)
+    consultations = queries.visible_consultations(user)
+    openings = participation.open_actions_of(consultations, user, now)  # one query per kind for all
     cards = []
-    for consultation in queries.visible_consultations(user):
+    for consultation in consultations:
         phase = services.current_phase(consultation, now)
-        openings = (
-            participation.open_actions(consultation, user, now) if consultation.status == "open" else []
-        )
-        cards.append((consultation, phase, participation.step_of(consultation, phase), openings))
+        step = participation.step_of(consultation, phase)
+        cards.append((consultation, phase, step, openings[consultation.id]))
     return render_template(
         "consultations/index.html",
         cards=cards,

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
 
 from civic.accounts.models import User
 from civic.coalitions import permissions as coalition_permissions
@@ -33,6 +34,7 @@ from civic.timestamps import utcnow
 from civic.voting import ballots
 from civic.voting.models import Poll
 from tests.coalitions.factories import make_position
+from tests.conftest import sign_in
 from tests.factories import make_consultation, make_document, make_user
 from tests.voting.factories import make_poll
 
@@ -179,3 +181,36 @@ def test_purpose_is_the_first_paragraph_as_plain_text(app: object) -> None:
     consultation.description_html_fr = "<p>Un plan <strong>pour tous</strong>.</p><p>Suite.</p>"
     with app.test_request_context(headers={"Cookie": "lang=fr"}):  # type: ignore[attr-defined]
         assert purpose(consultation) == "Un plan pour tous."
+
+
+def _queries_for(client: FlaskClient, path: str) -> int:
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def _held_consultation() -> None:
+    consultation = make_consultation(phases=[("co-drafting", -1, 10)])
+    make_document(consultation)
+    make_poll(consultation)
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_home_page_costs_the_same_queries_for_one_consultation_as_for_ten(
+    client: FlaskClient, signed_in: bool
+) -> None:
+    if signed_in:
+        sign_in(client, make_user().email)
+    _held_consultation()
+    one = _queries_for(client, "/")
+    for _ in range(9):
+        _held_consultation()
+    assert _queries_for(client, "/") == one
