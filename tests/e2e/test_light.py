@@ -64,6 +64,22 @@ def test_no_element_with_hidden_is_displayed(new_context: Any, lang: str) -> Non
     assert not shown, f"elements with `hidden` are displayed ({lang}): {shown}"
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_element_with_hidden_is_displayed_to_a_moderator(new_context: Any, lang: str) -> None:
+    """The same pages with a moderator's controls and notifications, the live console and the account."""
+    page = new_context(lang=lang).new_page()
+    sign_in(page)
+    pages = {**MAIN_PAGES, "live-console": "/c/plan-numerique/live/2/console", "account": "/account"}
+    shown: dict[str, list[str]] = {}
+    for name, path in pages.items():
+        visit(page, path)
+        page.wait_for_timeout(300)
+        found = page.evaluate(SHOWN_DESPITE_HIDDEN)
+        if found:
+            shown[f"{name} ({path})"] = found
+    assert not shown, f"elements with `hidden` are displayed ({lang}): {shown}"
+
+
 def test_built_css_and_js_are_served_gzipped(server: Server) -> None:
     """What `make run` starts (app.py under eventlet) sends the build's gzipped copies to who accepts gzip."""
     dist = ROOT / "static" / "dist"
