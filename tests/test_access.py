@@ -399,6 +399,8 @@ ROUTES: dict[str, Resolver] = {
     ),
     "drafting.show": _document,
     "drafting.save": _document,
+    "drafting.edit": _document,
+    "drafting.preview": _document,
     "drafting.settings": _document,
     "drafting.add_editor": _document,
     "drafting.remove_editor": lambda o, _w: (
