@@ -141,3 +141,13 @@ def test_an_option_written_in_french_only_is_marked_french_on_the_english_result
     )
     assert '<span class="bar-label" lang="fr">Accès Internet</span>' in page
     assert '<span class="bar-label">Option 2</span>' in page
+
+
+def test_a_tie_in_french_names_no_gender(app: Flask) -> None:
+    tie = {"round": 2, "tied": ["a", "b"], "chosen": "b", "purpose": "elimination", "how": "lot (seed 7)"}
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        (sentence,) = wording.tie_sentences([tie], {"a": "Samuel Nguyen", "b": "Kateri Sioui"}, rounds=3)
+    assert sentence == (
+        "Tour 2 : Égalité entre Samuel Nguyen et Kateri Sioui : Kateri Sioui est éliminé·e "
+        "(départage : un tirage au sort (graine 7, que chacun peut refaire))."
+    )
