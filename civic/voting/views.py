@@ -274,17 +274,22 @@ def _published(consultation: Consultation, poll: Poll) -> dict[str, Any]:
     return services.result_of(poll) or {}
 
 
+def _later(consultation: Consultation, poll: Poll) -> str:
+    """The page of a results or audit address before the count: when the results come, and the ballot."""
+    return render_template(
+        "voting/results_later.html",
+        consultation=consultation,
+        poll=poll,
+        state=permissions.poll_state(poll, utcnow()),
+    )
+
+
 @bp.route("/c/<slug>/polls/<int:poll_id>/results")
 def results(slug: str, poll_id: int) -> ResponseReturnValue:
     consultation, poll = _load(slug, poll_id)
     if not permissions.can_see_results(current_participant(), poll, consultation):
         # The address is shared before the close: say when the results come, not an error.
-        return render_template(
-            "voting/results_later.html",
-            consultation=consultation,
-            poll=poll,
-            state=permissions.poll_state(poll, utcnow()),
-        )
+        return _later(consultation, poll)
     view = queries.results_view(poll, services.result_of(poll) or {})
     label_of = dict(zip(view.result["candidates"], view.labels, strict=True))
     return render_template(
@@ -310,6 +315,8 @@ def results(slug: str, poll_id: int) -> ResponseReturnValue:
 @bp.route("/c/<slug>/polls/<int:poll_id>/audit")
 def audit(slug: str, poll_id: int) -> ResponseReturnValue:
     consultation, poll = _load(slug, poll_id)
+    if not permissions.can_see_results(current_participant(), poll, consultation):
+        return _later(consultation, poll)
     document = _published(consultation, poll)
     # Checked now, from the stored ballots, signatures and checkpoints: never a verdict stored earlier.
     report = exports.verification(poll)
