@@ -509,6 +509,11 @@ ACCOUNT = {
 # token instead of a form.
 API = {"api_proposals.Proposals", "api_discussion.ConsultationComments", "api_discussion.ProposalComments",
        "api_polls.Ballot", "api_coalitions.Endorsements"}  # fmt: skip
+# Forms that store nothing (the editor's preview): refused to the sanctioned like the writes they
+# serve, and tested apart since the unsanctioned request writes nothing either.
+NO_WRITE: dict[str, Scenario] = {
+    "drafting.preview": lambda w, o: (_doc(w, tail="/preview"), {"text": "# Aperçu **gras**"}),
+}
 # Site administrators only, and they cannot be suspended or banned (moderation.services.sanction).
 ADMIN = {
     "consultations.new",
@@ -538,7 +543,7 @@ def _post_rules(app: Flask) -> set[str]:
 
 
 def test_every_form_of_the_app_is_in_the_table(app: Flask) -> None:
-    classified = set(WRITES) | set(EXEMPT) | ACCOUNT | ADMIN | API
+    classified = set(WRITES) | set(EXEMPT) | set(NO_WRITE) | ACCOUNT | ADMIN | API
     assert _post_rules(app) == classified, "classify new forms in tests/test_sanctions.py"
     assert not set(WRITES) & set(EXEMPT)
 
@@ -584,6 +589,22 @@ def test_sanctioned_people_cannot_write(app: Flask, endpoint: str) -> None:
     response = client.post(url, data={"csrf_token": token, **form})
     assert response.status_code < 400, (response.status_code, response.get_data(as_text=True)[:600])
     assert _digest() != before, "the unsanctioned request wrote nothing: the scenario is broken"
+
+
+@pytest.mark.parametrize("endpoint", sorted(NO_WRITE))
+def test_sanctioned_people_are_refused_what_serves_a_write(app: Flask, endpoint: str) -> None:
+    world = build_world()
+    for state in [*STATES, "clean"]:
+        own = world.own[state]
+        client, token = _client(app, own.person)
+        url, form = NO_WRITE[endpoint](world, own)
+        before = _digest()
+        response = client.post(url, data={"csrf_token": token, **form})
+        if state == "clean":
+            assert response.status_code == 200 and "<strong>gras</strong>" in response.get_data(as_text=True)
+        else:
+            assert response.status_code == 403, (state, response.status_code)
+        assert _digest() == before, f"{state}: something was written"
 
 
 @pytest.mark.parametrize("endpoint", sorted(EXEMPT))
