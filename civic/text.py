@@ -94,7 +94,7 @@ def is_blank(text: str) -> bool:
     )
 
 
-EXCERPT_LENGTH = 400
+EXCERPT_LENGTH = 300
 _HEADING = re.compile(r"<(/?)h[2-4]>")
 
 

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from civic.deliberation.moderation.services import (
     FLAG_THRESHOLD_MAX,
@@ -73,6 +74,9 @@ class SanctionForm(FlaskForm):
 class ThresholdForm(FlaskForm):
     flag_threshold = IntegerField(
         _l("Reports that hide a contribution"),
+        # A text box with a numeric keyboard on phones: styled like every other, no spinner to miss-click.
+        widget=TextInput(),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
         validators=[
             InputRequired(message=_l("Give a number.")),
             NumberRange(
