@@ -148,8 +148,12 @@ def test_ranked_ballot_reordered_by_dragging_with_the_mouse(new_context: Any, se
     option[d] = int(unranked.get_attribute("data-option") or "")
     unranked.locator(".rank-name").drag_to(rows.nth(0).locator(".rank-name"))
     assert _ranked_names(page) == [d, c, b, a]
-    # ...and a ranked option dragged onto the unranked list leaves the ranking.
-    rows.nth(2).locator(".rank-name").drag_to(ranker.locator(".unranked"))
+    # ...and a ranked option dragged onto the unranked list leaves the ranking. Both in the window first,
+    # as a person scrolls before dragging (the buttons' words make the rows taller: the list starts at
+    # the bottom of a 720 px window, and a drag that scrolls as it starts picks up the row below).
+    page.mouse.wheel(0, 300)
+    page.wait_for_function("() => window.scrollY > 0")
+    rows.nth(2).locator(".rank-name").drag_to(ranker.locator(".unranked li").first)
     assert _ranked_names(page) == [d, c, a]
     # Dropped in the gap between two rows, it goes between them.
     ranked_list = ranker.locator(".ranked")
