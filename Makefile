@@ -9,7 +9,7 @@ NODE_INSTALLED := node_modules/.installed
 export FLASK_APP := app
 
 .PHONY: run test test-fast test-e2e check lint format mypy imports migrations-check catalogues \
-	assets translations install bench demo clean lock
+	assets translations install bench demo clean lock screenshots
 
 install: $(INSTALLED)
 
@@ -60,6 +60,11 @@ test-fast: install assets translations
 
 test-e2e: install assets translations
 	$(BIN)/pytest tests/e2e
+
+# Pictures of the main pages in both languages, desktop and phone, into docs/screenshots/ (a real server on a
+# fresh demo database, Chromium through Playwright). Not a test: look at them.
+screenshots: install assets translations
+	$(PY) tools/screenshots.py
 
 lint: install
 	$(BIN)/ruff check .
