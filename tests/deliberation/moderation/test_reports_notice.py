@@ -114,3 +114,25 @@ def test_no_digest_for_someone_who_moderates_nothing_any_more(app: Flask) -> Non
     db.session.commit()
     with app.test_request_context("/"):
         assert digest.send_digests() == 0
+
+
+def test_digest_command_sends_with_links_to_the_given_address(app: Flask) -> None:
+    moderator = make_user()
+    consultation = discussion_consultation([moderator])
+    db.session.add(ModerationDigest(user_id=moderator.id))
+    db.session.commit()
+    services.flag(make_user(), "comment", make_comment(make_thread(consultation), make_user()).id, "spam")
+    # The tests' configuration names a server (civic.test); a deployment without SERVER_NAME takes the
+    # address from the command.
+    server_name = app.config["SERVER_NAME"]
+    app.config["SERVER_NAME"] = None
+    try:
+        result = app.test_cli_runner().invoke(
+            args=["civic", "moderation-digest", "--base-url", "https://civic.example.org"]
+        )
+    finally:
+        app.config["SERVER_NAME"] = server_name
+    assert result.exit_code == 0 and "1 digest(s) sent" in result.output
+    [mail] = app.extensions["civic_outbox"]
+    assert f"https://civic.example.org/c/{consultation.slug}/moderation" in mail.get_content()
+    assert "1 nouvelle contribution signalée" in mail["Subject"]
