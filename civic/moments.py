@@ -11,11 +11,12 @@ from datetime import date, datetime
 from flask_babel import format_date, format_datetime, get_locale
 
 # (language, style) -> CLDR pattern. "short" keeps the month as a word (abbreviated): never numbers only.
+# French times and days hold together with no-break spaces: a line never ends on "17" before "h 36".
 MOMENT = {
     ("en", "long"): "d MMMM y, h:mm a",
     ("en", "short"): "d MMM y, h:mm a",
-    ("fr", "long"): "d MMMM y 'à' H 'h' mm",
-    ("fr", "short"): "d MMM y, H 'h' mm",
+    ("fr", "long"): "d\u00a0MMMM y 'à' H'\u00a0h\u00a0'mm",
+    ("fr", "short"): "d\u00a0MMM y, H'\u00a0h\u00a0'mm",
 }
 DAY = {
     ("en", "long"): "d MMMM y",

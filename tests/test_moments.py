@@ -26,6 +26,13 @@ def test_moments_spell_the_month_and_drop_seconds(app: Flask, lang: str, style: 
         assert when(MOMENT, style).replace("\u202f", " ").replace("\xa0", " ") == expected
 
 
+@pytest.mark.parametrize("style", ["long", "short"])
+def test_a_french_time_never_breaks_across_lines(app: Flask, style: str) -> None:
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        shown = when(MOMENT, style)
+    assert "16\u00a0h\u00a030" in shown and shown.startswith("15\u00a0d")
+
+
 @pytest.mark.parametrize(("lang", "expected"), [("en", "15 December 2026"), ("fr", "15 décembre 2026")])
 def test_days_are_unambiguous(app: Flask, lang: str, expected: str) -> None:
     with app.test_request_context(headers={"Accept-Language": lang}):

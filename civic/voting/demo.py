@@ -107,7 +107,7 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
         users["moderatrice@example.org"],
         consultation,
         definitions.PollData(
-            question_fr="Quelles priorités pour le Plan numérique?",
+            question_fr="Quelles priorités pour le Plan numérique\u202f?",
             question_en="Which priorities for the Digital Plan?",
             description_fr=PRIORITIES_DESCRIPTION_FR,
             description_en=PRIORITIES_DESCRIPTION_EN,
@@ -132,7 +132,7 @@ def load(consultation: Consultation, users: dict[str, User]) -> str:
         consultation,
         "stv",
         CANDIDATES,
-        question_fr="Qui siégera au comité de suivi du Plan?",
+        question_fr="Qui siégera au comité de suivi du Plan\u202f?",
         question_en="Who will sit on the Plan's monitoring committee?",
         description_fr=COMMITTEE_DESCRIPTION_FR,
         description_en=COMMITTEE_DESCRIPTION_EN,
