@@ -230,10 +230,10 @@ class Editor:
         return str(self.text)
 
     async def close(self) -> None:
+        if self.reader is not None:  # measured already: what is still on its way is not read
+            self.reader.cancel()
         if self.ws is not None:
             await self.ws.close()
-        if self.reader is not None:
-            self.reader.cancel()
 
 
 class _NoLock:
