@@ -1,7 +1,9 @@
 """The opinion map as SVG: one dot per base cluster (its area the people in it), each group's letter at its centre.
 
 The drawing is decorative for screen readers (the page's table says the same in words); groups differ
-by colour and by the letter written on them, never by colour alone.
+by colour and by the letter written on them, never by colour alone. A participant placed in a group
+sees their own place marked by a black ring and the words "You are here" (the page also says their
+group in words).
 """
 
 from __future__ import annotations
@@ -35,14 +37,29 @@ def colour(group: int | None) -> str:
     return PALETTE[group % len(PALETTE)] if group is not None else UNGROUPED
 
 
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """The viewer's own place; the words go on the side of the point with more room."""
+
+    x: float
+    y: float
+    text_x: float
+    text_y: float
+    anchor: str
+
+
 def drawing(
-    base_clusters: list[dict[str, Any]], groups: list[tuple[int, str, tuple[float, float]]]
-) -> tuple[list[Dot], list[Label]]:
-    """Place base clusters and group letters in the WIDTH × HEIGHT box, keeping the map's proportions."""
+    base_clusters: list[dict[str, Any]],
+    groups: list[tuple[int, str, tuple[float, float]]],
+    me: tuple[float, float] | None = None,
+) -> tuple[list[Dot], list[Label], Marker | None]:
+    """Place base clusters, group letters and the viewer's place in the WIDTH × HEIGHT box, keeping proportions."""
     points = [(float(b["centre"][0]), float(b["centre"][1])) for b in base_clusters]
     points += [centre for _g, _l, centre in groups]
+    if me is not None:
+        points.append(me)
     if not points:
-        return [], []
+        return [], [], None
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
     scale = min(WIDTH - 2 * MARGIN, HEIGHT - 2 * MARGIN) / span
@@ -61,4 +78,15 @@ def drawing(
     for group, text, centre in groups:
         x, y = place(*centre)
         labels.append(Label(round(x, 1), round(y, 1), text, colour(group)))
-    return dots, labels
+    marker = None
+    if me is not None:
+        x, y = place(*me)
+        left = x > WIDTH / 2
+        marker = Marker(
+            round(x, 1),
+            round(y, 1),
+            round(x - 14 if left else x + 14, 1),
+            round(min(max(y + 5, 20.0), HEIGHT - 8), 1),
+            "end" if left else "start",
+        )
+    return dots, labels, marker

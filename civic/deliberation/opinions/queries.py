@@ -84,6 +84,8 @@ class Results:
     divisive: list[StatementRow]
     base_clusters: list[dict[str, Any]]
     my_group: int | None
+    # Where the signed-in participant is on the map, when the last analysis placed them in a group.
+    my_position: tuple[float, float] | None = None
 
 
 def _share(data: dict[str, Any]) -> Share:
@@ -155,6 +157,8 @@ def results(opinion_map: OpinionMap, user: User | None) -> Results:
                 )
         groups.append(view)
     me = participant_of(opinion_map, user)
+    my_group = participants.get(me.id) if me is not None else None
+    place = data.get("positions", {}).get(str(me.id)) if me is not None and my_group is not None else None
     return Results(
         computed_at=analysis.computed_at if analysis is not None else None,
         failed_at=analysis.failed_at if analysis is not None else None,
@@ -168,7 +172,8 @@ def results(opinion_map: OpinionMap, user: User | None) -> Results:
         bridging=[r for b in bridging_ids if (r := row(int(b))) is not None][:BRIDGING_MAX],
         divisive=[r for d in data.get("divisive", []) if (r := row(int(d["statement"]))) is not None],
         base_clusters=list(data.get("base_clusters", [])),
-        my_group=participants.get(me.id) if me is not None else None,
+        my_group=my_group,
+        my_position=(float(place[0]), float(place[1])) if place else None,
     )
 
 

@@ -252,7 +252,7 @@ def results(slug: str, map_id: int) -> ResponseReturnValue:
     if report.stale:
         runner.schedule(opinion_map.id)  # e.g. after a restart: the run happens in the background
     groups = [(g.id, g.letter, g.centre) for g in report.groups]
-    dots, labels = chart.drawing(report.base_clusters, groups)
+    dots, labels, me = chart.drawing(report.base_clusters, groups, report.my_position)
     return render_template(
         "opinions/results.html",
         consultation=consultation,
@@ -260,6 +260,7 @@ def results(slug: str, map_id: int) -> ResponseReturnValue:
         report=report,
         dots=dots,
         labels=labels,
+        me=me,
         chart=chart,
         my_letter=queries.letter(report.my_group),
         age=format_timedelta(report.computed_at - utcnow(), granularity="second", add_direction=True)

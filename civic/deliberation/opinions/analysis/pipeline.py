@@ -160,4 +160,10 @@ def analyse(matrix: VoteMatrix, excluded: Iterable[int] = (), previous: State | 
     participants = {
         int(p): (int(g) if g >= 0 else None) for p, g in zip(matrix.participants, group_of, strict=True)
     }
-    return Analysis(participants, groups, tuple(consensus), tuple(divisive), statements, base, score, state)
+    positions_of = {
+        int(matrix.participants[i]): (float(positions[i][0]), float(positions[i][1]))
+        for i in np.flatnonzero(group_of >= 0)
+    }
+    return Analysis(
+        participants, groups, tuple(consensus), tuple(divisive), statements, base, score, state, positions_of
+    )

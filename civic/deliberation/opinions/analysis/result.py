@@ -98,7 +98,8 @@ def _representative(item: Representative) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    """Groups, consensus, division and per-statement scores; `participants` maps each id to a group or None."""
+    """Groups, consensus, division and per-statement scores; `participants` maps each id to a group or None,
+    `positions` each grouped participant to their place on the map (so that a page can say "you are here")."""
 
     participants: dict[int, int | None]
     groups: tuple[Group, ...]
@@ -108,6 +109,7 @@ class Analysis:
     base_clusters: tuple[BaseCluster, ...]
     silhouette: float | None
     state: State
+    positions: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON the command line prints and the site stores (the state apart)."""
@@ -146,4 +148,5 @@ class Analysis:
                 for b in self.base_clusters
             ],
             "silhouette": None if self.silhouette is None else round(self.silhouette, 4),
+            "positions": {str(p): [round(x, 4), round(y, 4)] for p, (x, y) in self.positions.items()},
         }
