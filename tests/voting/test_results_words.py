@@ -128,7 +128,9 @@ def test_open_polls_results_page_says_when_results_come_and_links_to_the_ballot(
         assert f'href="/c/{consultation.slug}/polls/{poll.id}"' in body
 
 
-def test_an_option_written_in_french_only_is_marked_french_on_the_english_results(client: FlaskClient) -> None:
+def test_an_option_written_in_french_only_is_marked_french_on_the_english_results(
+    client: FlaskClient,
+) -> None:
     moderator = make_user(locale="en")
     consultation = make_consultation(moderators=[moderator])
     poll = make_poll(consultation, method="irv")

@@ -74,7 +74,10 @@ class StatementForm(FlaskForm):
 class SettingsForm(FlaskForm):
     status = RadioField(
         _l("The map"),
-        choices=[SelectChoice("open", _l("Open to votes")), SelectChoice("closed", lazy_pgettext("opinion map", "Closed"))],
+        choices=[
+            SelectChoice("open", _l("Open to votes")),
+            SelectChoice("closed", lazy_pgettext("opinion map", "Closed")),
+        ],
         validate_choice=False,
     )
     allow_statements = BooleanField(_l("Participants may add statements"))
