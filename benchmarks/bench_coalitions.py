@@ -31,6 +31,7 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.machine import reference_ms  # noqa: E402
 from civic import create_app  # noqa: E402
 from civic.accounts.models import Membership, Organisation, User  # noqa: E402
 from civic.coalitions import positions, tallies  # noqa: E402
@@ -58,21 +59,6 @@ def counted() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-
-
-def reference_ms() -> float:
-    """Milliseconds for a fixed piece of pure Python, best of 5: how fast the cores are today (the same
-    loop as bench_drafting.py's, so runs on different days compare)."""
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        total = 0
-        table: dict[int, int] = {}
-        for i in range(200_000):
-            total += i
-            table[i & 1023] = total
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
 
 
 def _machine() -> str:

@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil  # noqa: E402
 import socketio  # noqa: E402
 
+from benchmarks.machine import reference_ms, wait_for  # noqa: E402
 from tests.scale import harness  # noqa: E402
 
 NS = "/live"
@@ -73,20 +74,6 @@ class Shared:
         self.answer_ok = mp.RawArray(ctypes.c_int, participants)
         self.collect = mp.Event()
         self.results: Any = mp.Queue()
-
-
-def reference_ms() -> float:
-    """Milliseconds for a fixed piece of pure Python, best of 5: how fast the cores are today."""
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        total = 0
-        table: dict[int, int] = {}
-        for i in range(200_000):
-            total += i
-            table[i & 1023] = total
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -211,21 +198,6 @@ async def _work(number: int, plan: Plan, mine: list[int], shared: Shared) -> Non
     for screen in screens.values():
         await screen.sio.disconnect()
     shared.results.put(("done", number, report))
-
-
-def wait_for(shared: Shared, kind: str, count: int, timeout: float) -> dict[int, Any]:
-    got: dict[int, Any] = {}
-    deadline = time.monotonic() + timeout
-    while len(got) < count:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"{len(got)}/{count} client processes {kind} in {timeout} s")
-        what, number, payload = shared.results.get(timeout=left)
-        if what == "failed":
-            raise RuntimeError(f"client process {number} failed: {payload}")
-        if what == kind:
-            got[number] = payload
-    return got
 
 
 class Console:

@@ -12,6 +12,9 @@ from typing import Any
 
 import psutil
 
+from benchmarks.machine import reference_ms as reference_ms
+from benchmarks.machine import wait_for as wait_for
+
 BUCKETS = 60_000  # latency histograms: 1 ms buckets up to 60 s
 
 
@@ -25,22 +28,6 @@ class Shared:
         self.collect = mp.Event()
         self.start_at = mp.RawValue(ctypes.c_double, 0.0)
         self.results: Any = mp.Queue()
-
-
-def wait_for(shared: Shared, kind: str, count: int, timeout: float) -> dict[int, Any]:
-    """The reports of `count` client processes of one kind ("ready", "typed", "done")."""
-    got: dict[int, Any] = {}
-    deadline = time.monotonic() + timeout
-    while len(got) < count:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"{len(got)}/{count} client processes {kind} in {timeout} s")
-        what, number, payload = shared.results.get(timeout=left)
-        if what == "failed":
-            raise RuntimeError(f"client process {number} failed: {payload}")
-        if what == kind:
-            got[number] = payload
-    return got
 
 
 def merge(reports: dict[int, Any], name: str) -> dict[int, int]:
@@ -78,20 +65,6 @@ def busy_cpu() -> float:
     """CPU seconds the whole machine has spent busy (all cores, every process) since it started."""
     times = psutil.cpu_times()
     return float(sum(times)) - times.idle - getattr(times, "iowait", 0.0)
-
-
-def reference_ms() -> float:
-    """Milliseconds for a fixed piece of pure Python, best of 5: how fast the cores are today."""
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        total = 0
-        table: dict[int, int] = {}
-        for i in range(200_000):
-            total += i
-            table[i & 1023] = total
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
 
 
 class FsyncProbe:
