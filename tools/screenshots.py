@@ -10,21 +10,18 @@ to look at. Usage: `python tools/screenshots.py [PAGE ...]` (all pages without a
 from __future__ import annotations
 
 import os
-import secrets
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from playwright.sync_api import Page, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.e2e.conftest import Server as BrowserTestServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
@@ -61,72 +58,12 @@ SHOTS = [
 ]
 
 
-def _tool(name: str) -> str:
-    path = VENV_BIN / name
-    return str(path) if path.exists() else name
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """`python app.py` on a free port and a fresh SQLite database with the demo, as the browser tests do."""
+class Server(BrowserTestServer):
+    """The browser tests' server (`python app.py` on a free port, a fresh SQLite database with the demo)."""
 
     def __init__(self, folder: Path) -> None:
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.database = folder / "screenshots.sqlite3"
-        self.log = folder / "server.log"
-        self.env = {
-            **os.environ,
-            "CIVIC_PORT": str(port),
-            "CIVIC_HOST": "127.0.0.1",
-            "DATABASE_URL": f"sqlite:///{self.database}",
-            "SECRET_KEY": secrets.token_hex(32),
-            "CIVIC_RATELIMIT": "0",
-            "CIVIC_ENV": "development",
-            "CIVIC_MAIL_OUTBOX": str(folder / "mail"),
-            "SOCKETIO_ASYNC_MODE": "eventlet",
-            "FLASK_APP": "app",
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.env.pop("REDIS_URL", None)
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        for command in ([_tool("flask"), "db", "upgrade"], [_tool("flask"), "civic", "demo"]):
-            result = subprocess.run(  # noqa: S603 - fixed commands
-                command, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300
-            )
-            if result.returncode != 0:
-                sys.exit(f"`{' '.join(command)}` failed:\n{result.stdout}{result.stderr}")
-        with self.log.open("a") as output:
-            self.process = subprocess.Popen(  # noqa: S603 - fixed command
-                [_tool("python"), "app.py"], cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"the server exited early:\n{self.log.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=2):  # noqa: S310 - our own server
-                    return
-            except urllib.error.HTTPError:
-                return
-            except OSError:
-                time.sleep(0.2)
-        sys.exit(f"the server did not answer at {self.url}")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        super().__init__(folder)
+        self.database = folder / "e2e.sqlite3"
 
     def demo_ids(self) -> dict[str, Any]:
         """The ids of the demo's pages, read from its database (they depend on the order things load)."""
@@ -204,6 +141,7 @@ def main(names: list[str]) -> None:
         server = Server(Path(folder))
         server.start()
         try:
+            server.wait_ready()
             ids = server.demo_ids()
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
