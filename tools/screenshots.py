@@ -61,10 +61,6 @@ SHOTS = [
 class Server(BrowserTestServer):
     """The browser tests' server (`python app.py` on a free port, a fresh SQLite database with the demo)."""
 
-    def __init__(self, folder: Path) -> None:
-        super().__init__(folder)
-        self.database = folder / "e2e.sqlite3"
-
     def demo_ids(self) -> dict[str, Any]:
         """The ids of the demo's pages, read from its database (they depend on the order things load)."""
         queries = {

@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +93,12 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         self.log = folder / "server.log"
         self.mail = folder / "mail"
+        self.database = folder / "e2e.sqlite3"
         self.env = {
             **os.environ,
             "CIVIC_PORT": str(port),
             "CIVIC_HOST": "127.0.0.1",
-            "DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite3'}",
+            "DATABASE_URL": f"sqlite:///{self.database}",
             "SECRET_KEY": secrets.token_hex(32),
             "CIVIC_RATELIMIT": "0",
             "CIVIC_ENV": "development",
@@ -124,6 +127,25 @@ class Server:
                 return str(found[-1])
             time.sleep(0.1)
         raise AssertionError(f"no e-mail to {address} with a link to {path}")
+
+    def languages(self) -> dict[str, str]:
+        """Each account's language (a test that switches a demo account's language stores it)."""
+        with closing(sqlite3.connect(self.database, timeout=30)) as connection:
+            return dict(connection.execute("SELECT email, locale FROM users"))
+
+    def restore_languages(self, saved: dict[str, str]) -> None:
+        """Give the accounts back the languages they had, so that no test depends on the ones before."""
+        changed = [
+            (locale, email)
+            for email, locale in self.languages().items()
+            if saved.get(email, locale) != locale
+        ]
+        if changed:
+            with closing(sqlite3.connect(self.database, timeout=30)) as connection, connection:
+                connection.executemany(
+                    "UPDATE users SET locale = ? WHERE email = ?",
+                    [(saved[email], email) for _locale, email in changed],
+                )
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
@@ -260,6 +282,7 @@ def axe_source() -> str:
 def new_context(booting_server: Server, browser: Any, server: Server) -> Iterator[Any]:
     """Make browser contexts for this test (closed at its end): `new_context(lang="en", javascript=False)`."""
     contexts: list[Any] = []
+    languages = server.languages()
 
     def make(lang: str | None = None, javascript: bool = True, **options: Any) -> Any:
         context = browser.new_context(base_url=server.url, java_script_enabled=javascript, **options)
@@ -272,6 +295,7 @@ def new_context(booting_server: Server, browser: Any, server: Server) -> Iterato
     yield make
     for context in contexts:
         context.close()
+    server.restore_languages(languages)
 
 
 def sign_in(page: Any, email: str = DEMO_ADMIN, password: str = DEMO_PASSWORD) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import Flask, g
+from flask import Flask, current_app, g
 
 
 def _waiting() -> Any:
@@ -43,5 +43,7 @@ def init_app(app: Flask) -> None:
         """E-mail moderators who asked for it the reports made since their last digest (run it daily)."""
         from civic.deliberation.moderation.digest import send_digests
 
-        with app.test_request_context("/", base_url=base_url):  # the e-mails' links are absolute
+        # The app that runs the command (the group is shared by every app made in one process: the
+        # `app` of this closure would be the last one made). The e-mails' links are absolute.
+        with current_app.test_request_context("/", base_url=base_url):
             click.echo(f"{send_digests()} digest(s) sent")
