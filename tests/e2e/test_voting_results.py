@@ -3,8 +3,6 @@ and an open poll's results address explains when the results come."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +11,6 @@ from tests.e2e.conftest import assert_accessible
 
 OPEN_RESULTS = "/c/plan-numerique/polls/1/results"
 CLOSED_RESULTS = "/c/plan-numerique/polls/2/results"
-SHOTS = os.environ.get("CIVIC_SHOTS")  # a folder: also save screenshots (phone and desktop) for a look
 
 # The smallest computed font size of any element that shows text of its own in the results' main part.
 SMALLEST_TEXT = """() => {
@@ -59,13 +56,3 @@ def test_open_polls_results_address_explains_when_results_come(
     link = page.locator("main a.button")
     assert link.get_attribute("href") == "/c/plan-numerique/polls/1"
     assert_accessible(page, axe_source)
-
-
-@pytest.mark.skipif(not SHOTS, reason="set CIVIC_SHOTS=folder to save the results pages' screenshots")
-@pytest.mark.parametrize("lang", ["fr", "en"])
-@pytest.mark.parametrize(("device", "width"), [("phone", 375), ("desktop", 1280)])
-def test_screenshots_of_results(new_context: Any, lang: str, device: str, width: int) -> None:
-    page = new_context(lang=lang, viewport={"width": width, "height": 900}).new_page()
-    for name, path in (("results", CLOSED_RESULTS), ("results-later", OPEN_RESULTS)):
-        page.goto(path)
-        page.screenshot(path=str(Path(str(SHOTS)) / f"{lang}-{device}-{name}.png"), full_page=True)
