@@ -14,6 +14,7 @@ from typing import Any
 
 import simple_websocket
 from pycrdt import Assoc, Doc, Text
+from wsproto.utilities import LocalProtocolError
 
 from civic.deliberation.drafting import crdt, wire
 from civic.deliberation.drafting.sync import protocol
@@ -178,7 +179,10 @@ class Editor:
                 continue
             kind, payload, answer = take_message(self.doc, self.lock, data)
             if answer is not None:
-                self.send(answer)
+                try:
+                    self.send(answer)
+                except (simple_websocket.ConnectionClosed, LocalProtocolError):
+                    return  # the test closed this socket meanwhile (a reconnect): nothing more to read
             elif kind == "step2":
                 self.synced.set()
             elif kind == "update" and self.on_update is not None:
